@@ -1,0 +1,112 @@
+"""The `mlcrew` command: a thin argparse layer over plain functions that tests call directly.
+
+Start-up stays fast because nothing heavy is imported here: each command imports its module (and
+copier, jinja, questionary) only when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mlcrew import __version__
+from mlcrew.errors import MlcrewError
+
+
+def _echo(message: str) -> None:
+    print(message, flush=True)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Create a project, commit it, optionally set it up, and print the next steps."""
+    from mlcrew import generate  # noqa: PLC0415
+    from mlcrew.questions import parse_data  # noqa: PLC0415
+
+    data = parse_data(args.data, args.data_file)
+    ask = None
+    if not args.defaults:
+        if not generate.is_interactive():
+            raise MlcrewError("no terminal to ask the questions in: pass --defaults (and --data KEY=VALUE to answer)")
+        from mlcrew.prompts import ask as prompt  # noqa: PLC0415
+
+        ask = prompt
+    created = generate.create_project(
+        Path(args.dest),
+        template=args.template,
+        vcs_ref=args.vcs_ref,
+        data=data,
+        ask=ask,
+        git=not args.no_git,
+    )
+    answers = created.answers
+    _echo(f"Created {answers['project_name']} in {created.path} (mlcrew template {created.template_version}).")
+    if created.committed:
+        _echo("Committed everything as the first commit on branch main.")
+    if created.identity_note:
+        _echo(f"Note: {created.identity_note}")
+    if args.setup:
+        from mlcrew.environment import set_up  # noqa: PLC0415
+
+        set_up(created.path, hooks=created.committed, echo=_echo)
+        _echo("Set up: the environment is ready and the tests pass.")
+    _echo("\nNext steps:")
+    _echo(f"  cd {args.dest}")
+    if not args.setup:
+        _echo("  python -m pip install uv && uv sync    # set up the environment")
+    _echo("  uv run pytest                          # run the tests")
+    _echo("  less docs/ways-of-working.md           # how the team works here")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, kept in one place so `--help` documents itself."""
+    parser = argparse.ArgumentParser(
+        prog="mlcrew",
+        description="Create and keep current cross-functional ML product repositories (a Copier template).",
+        epilog="Plain copier works too: copier copy / copier update. Docs: see docs/ in the mlcrew repository.",
+    )
+    parser.add_argument("--version", action="version", version=f"mlcrew {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    new = commands.add_parser(
+        "new",
+        help="create a project from the template",
+        description="Create an ML product repository, commit it, and print the next steps.",
+    )
+    new.add_argument("dest", metavar="DEST", help="directory to create (must be new or empty)")
+    new.add_argument("--defaults", action="store_true", help="do not prompt: unanswered questions take their default")
+    new.add_argument(
+        "--data", "-d", action="append", default=[], metavar="KEY=VALUE", help="answer a question (repeatable)"
+    )
+    new.add_argument("--data-file", metavar="FILE", help="YAML file of answers (--data wins)")
+    new.add_argument(
+        "--template", metavar="SRC", help="another copier source: a local path or git URL (default: the bundled template)"
+    )
+    new.add_argument("--vcs-ref", metavar="REF", help="template version: a tag, branch or commit (default: newest tag)")
+    new.add_argument("--no-git", action="store_true", help="do not run git init and the first commit")
+    new.add_argument("--setup", action="store_true", help="also create the environment, install hooks and run the tests")
+    new.set_defaults(handler=cmd_new)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: one-line errors and a non-zero exit instead of tracebacks."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except MlcrewError as error:
+        print(f"mlcrew: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("mlcrew: cancelled; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""`mlcrew new --setup`: the project's environment, its hooks, and one green test run.
+
+These are post-generation steps. They live in the CLI, not in copier `_tasks`, so the template never
+needs `--trust`, and they run only when asked.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from mlcrew.errors import MlcrewError
+
+
+def uv_command() -> list[str]:
+    """How to call uv: on PATH, or as the `uv` package of this Python."""
+    found = shutil.which("uv")
+    if found:
+        return [found]
+    if importlib.util.find_spec("uv") is not None:
+        return [sys.executable, "-m", "uv"]
+    raise MlcrewError("uv is not installed: run `python -m pip install uv`, then retry with --setup")
+
+
+def setup_steps(*, hooks: bool) -> list[tuple[str, list[str]]]:
+    """The steps, in order: what each does and its uv arguments (run inside the project)."""
+    steps = [("create the environment and install the project", ["sync"])]
+    if hooks:
+        steps.append(("install the pre-commit hooks", ["run", "pre-commit", "install"]))
+    steps.append(("run the test suite once", ["run", "pytest", "-q"]))
+    return steps
+
+
+def set_up(project: Path, *, hooks: bool, echo: Callable[[str], None]) -> None:
+    """Run every step, showing progress; stop at the first failure with the command to re-run."""
+    uv = uv_command()
+    steps = setup_steps(hooks=hooks)
+    for number, (what, args) in enumerate(steps, start=1):
+        shown = " ".join(["uv", *args])
+        echo(f"[{number}/{len(steps)}] {what}: {shown}")
+        result = subprocess.run([*uv, *args], cwd=project, check=False)
+        if result.returncode != 0:
+            raise MlcrewError(
+                f"set-up step '{what}' failed (exit {result.returncode}): fix the problem above, "
+                f"then run `{shown}` in {project}"
+            )
