@@ -1,0 +1,72 @@
+"""Fixtures shared by the test modules; the real work is in helpers.py."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpers import IDENTITY, make_template_repo
+
+# Every repo the tests create commits as this identity; CI's machine has none configured.
+os.environ.update(IDENTITY)
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template as it is in the working tree, committed and tagged in a temp git repo."""
+    return make_template_repo(tmp_path_factory.mktemp("tpl") / "mlcrew-template")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_copier_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Copier mirrors remote templates in ~/.cache/copier: keep the user's cache out of the tests."""
+    cache = tmp_path_factory.getbasetemp() / "copier-cache"
+    old = os.environ.get("COPIER_CACHE_DIR")
+    os.environ["COPIER_CACHE_DIR"] = str(cache)
+    yield
+    if old is None:
+        os.environ.pop("COPIER_CACHE_DIR", None)
+    else:
+        os.environ["COPIER_CACHE_DIR"] = old
+
+
+class ProjectFactory:
+    """Generated projects, made once per test session and shared between test modules.
+
+    `get(answers)` generates (plain copier) and commits; `installed(answers)` also runs `uv sync`.
+    Tests must treat these projects as read-only: copy one (shutil.copytree) before changing it.
+    """
+
+    def __init__(self, template: Path, root: Path) -> None:
+        self.template = template
+        self.root = root
+        self._made: dict[tuple[tuple[str, object], ...], Path] = {}
+        self._installed: set[Path] = set()
+
+    def get(self, **answers: object) -> Path:
+        from helpers import generate
+
+        key = tuple(sorted(answers.items()))
+        if key not in self._made:
+            name = "-".join(f"{k}={v}" for k, v in key) or "defaults"
+            self._made[key] = generate(self.template, self.root / name.replace("/", "_"), answers)
+        return self._made[key]
+
+    def installed(self, **answers: object) -> Path:
+        from helpers import install
+
+        project = self.get(**answers)
+        if project not in self._installed:
+            install(project)
+            self._installed.add(project)
+        return project
+
+
+@pytest.fixture(scope="session")
+def projects(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> ProjectFactory:
+    """Shared generated projects (see ProjectFactory)."""
+    return ProjectFactory(template_repo, tmp_path_factory.mktemp("projects"))

@@ -1,0 +1,112 @@
+"""Real parts for the tests: template repos in temp dirs, real copier, real git, real installs.
+
+Every generated project installs with uv from one shared package cache (uv's default cache, or
+UV_CACHE_DIR when set), so the option matrix costs seconds per project, not minutes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+"""The mlcrew checkout under test."""
+
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.com",
+}
+"""CI's machine has no git identity: the repos the tests create get this one."""
+
+TEMPLATE_FILES = ("copier.yml", "template", "CHANGELOG.md")
+"""What a template repo holds (the rest of mlcrew is the CLI, docs and tests)."""
+
+
+def run(
+    args: Sequence[str | Path], cwd: Path, *, env: Mapping[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run a command; on an unexpected failure, fail with its output so the test log explains it."""
+    result = subprocess.run(
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(map(str, args))} exited {result.returncode} in {cwd}\n"
+            f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-6000:]}"
+        )
+    return result
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git with the test identity and return stdout."""
+    return run(["git", *args], repo, env=IDENTITY).stdout
+
+
+def make_template_repo(dest: Path, tag: str | None = "v0.1.0") -> Path:
+    """Copy the working tree's template (uncommitted edits included) into a new git repo and tag it."""
+    dest.mkdir(parents=True)
+    for name in TEMPLATE_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        elif source.exists():
+            shutil.copy2(source, dest / name)
+    git(dest, "init", "--quiet", "--initial-branch=main")
+    git(dest, "add", "--all")
+    git(dest, "commit", "--quiet", "-m", "template")
+    if tag:
+        git(dest, "tag", tag)
+    return dest
+
+
+def generate(template: Path, dest: Path, answers: Mapping[str, Any] | None = None, commit: bool = True) -> Path:
+    """Generate a project with plain copier's public API (no --trust) and commit it like a user."""
+    import copier
+
+    copier.run_copy(
+        str(template), dest, data=dict(answers or {}), defaults=True, quiet=True, unsafe=False, vcs_ref="HEAD"
+    )
+    if commit:
+        git(dest, "init", "--quiet", "--initial-branch=main")
+        git(dest, "add", "--all")
+        git(dest, "commit", "--quiet", "-m", "generated")
+    return dest
+
+
+def answers_of(project: Path) -> dict[str, Any]:
+    """The project's recorded answers."""
+    loaded: dict[str, Any] = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return loaded
+
+
+def files_of(project: Path) -> set[str]:
+    """Every file in the project (relative, POSIX), outside .git and tool caches."""
+    skip = {".git", ".venv", ".nox", ".pytest_cache", ".mypy_cache", ".ruff_cache", "__pycache__", "artifacts"}
+    return {
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() and not skip.intersection(path.relative_to(project).parts)
+    }
+
+
+def install(project: Path) -> None:
+    """`uv sync`: the generated README's set-up command, with the shared uv cache."""
+    run(["uv", "sync", "--quiet"], project, env={"UV_PYTHON_DOWNLOADS": "never"})
+
+
+def in_project(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a command inside the project's environment, as `uv run` does for a user."""
+    return run(["uv", "run", "--no-sync", *args], project, env={"UV_PYTHON_DOWNLOADS": "never"}, check=check)
