@@ -31,7 +31,10 @@ class TemplateBundleHook(BuildHookInterface):  # type: ignore[type-arg]
 
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--", "copier.yml", "template"],
-            cwd=root, capture_output=True, text=True, check=True,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         if dirty:
             self.app.display_warning(

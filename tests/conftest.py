@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from helpers import IDENTITY, make_template_repo
 
 # Every repo the tests create commits as this identity; CI's machine has none configured.

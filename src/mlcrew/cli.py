@@ -21,15 +21,15 @@ def _echo(message: str) -> None:
 
 def cmd_new(args: argparse.Namespace) -> int:
     """Create a project, commit it, optionally set it up, and print the next steps."""
-    from mlcrew import generate  # noqa: PLC0415
-    from mlcrew.questions import parse_data  # noqa: PLC0415
+    from mlcrew import generate
+    from mlcrew.questions import parse_data
 
     data = parse_data(args.data, args.data_file)
     ask = None
     if not args.defaults:
         if not generate.is_interactive():
             raise MlcrewError("no terminal to ask the questions in: pass --defaults (and --data KEY=VALUE to answer)")
-        from mlcrew.prompts import ask as prompt  # noqa: PLC0415
+        from mlcrew.prompts import ask as prompt
 
         ask = prompt
     created = generate.create_project(
@@ -47,7 +47,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     if created.identity_note:
         _echo(f"Note: {created.identity_note}")
     if args.setup:
-        from mlcrew.environment import set_up  # noqa: PLC0415
+        from mlcrew.environment import set_up
 
         set_up(created.path, hooks=created.committed, echo=_echo)
         _echo("Set up: the environment is ready and the tests pass.")
@@ -82,11 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new.add_argument("--data-file", metavar="FILE", help="YAML file of answers (--data wins)")
     new.add_argument(
-        "--template", metavar="SRC", help="another copier source: a local path or git URL (default: the bundled template)"
+        "--template",
+        metavar="SRC",
+        help="another copier source: a local path or git URL (default: the bundled template)",
     )
     new.add_argument("--vcs-ref", metavar="REF", help="template version: a tag, branch or commit (default: newest tag)")
     new.add_argument("--no-git", action="store_true", help="do not run git init and the first commit")
-    new.add_argument("--setup", action="store_true", help="also create the environment, install hooks and run the tests")
+    new.add_argument(
+        "--setup", action="store_true", help="also create the environment, install hooks and run the tests"
+    )
     new.set_defaults(handler=cmd_new)
     return parser
 

@@ -68,7 +68,7 @@ def create_project(
         _render(src, dest, answers, vcs_ref)
     except BaseException:
         if created_dir:
-            import shutil  # noqa: PLC0415
+            import shutil
 
             shutil.rmtree(dest, ignore_errors=True)
         raise
@@ -81,8 +81,8 @@ def create_project(
 
 def _render(src: sources.TemplateSource, dest: Path, answers: dict[str, Any], vcs_ref: str | None) -> None:
     """Run copier's public API, translating its exceptions into one-line errors."""
-    import copier  # noqa: PLC0415 - slow import (~0.6 s): only when rendering
-    from plumbum import ProcessExecutionError  # noqa: PLC0415
+    import copier
+    from plumbum import ProcessExecutionError
 
     with sources.git_environment(src.env):
         try:
@@ -98,6 +98,10 @@ def _render(src: sources.TemplateSource, dest: Path, answers: dict[str, Any], vc
             )
         except ProcessExecutionError as error:
             detail = (str(error.stderr).strip().splitlines() or ["no output"])[-1]
+            if vcs_ref and ("invalid reference" in detail or "did not match" in detail):
+                raise MlcrewError(
+                    f"the template has no version {vcs_ref!r}: check --vcs-ref (a tag, branch or commit)"
+                ) from None
             raise MlcrewError(
                 f"cannot reach the template at {src.description} ({detail}): check the URL and your "
                 "network, or omit --template to use the bundled template"
@@ -111,7 +115,7 @@ def _render(src: sources.TemplateSource, dest: Path, answers: dict[str, Any], vc
 
 def git_identity(repo: Path) -> tuple[str | None, str | None]:
     """The committer name and email git would use here, or None for each that is unset."""
-    import subprocess  # noqa: PLC0415
+    import subprocess
 
     def get(key: str) -> str | None:
         result = subprocess.run(["git", "config", "--get", key], cwd=repo, capture_output=True, text=True, check=False)

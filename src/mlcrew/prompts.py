@@ -10,7 +10,7 @@ from mlcrew.questions import Question
 
 def ask(question: Question, default: Any, validate: Callable[[Any], str | None]) -> Any:
     """Ask one template question. Ctrl-C raises KeyboardInterrupt; the caller writes nothing."""
-    import questionary  # noqa: PLC0415 - prompt_toolkit is slow to import; only the prompt path needs it
+    import questionary
 
     if question.type == "bool":
         return questionary.confirm(question.label, default=bool(default)).unsafe_ask()

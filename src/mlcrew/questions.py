@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import yaml
@@ -69,7 +70,7 @@ def load_questions(copier_yml: str) -> list[Question]:
 
 def _jinja() -> Any:
     """The same Jinja flavour copier uses (sandboxed, with the Ansible filters it always loads)."""
-    from jinja2.sandbox import SandboxedEnvironment  # noqa: PLC0415 - only when answering
+    from jinja2.sandbox import SandboxedEnvironment
 
     return SandboxedEnvironment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"])
 
@@ -157,7 +158,7 @@ class Answerer:
             if question.name in data:
                 value = self.cast(question, data[question.name])
             elif ask is not None:
-                value = ask(question, self.default(question), lambda v, q=question: self._check(q, v))
+                value = ask(question, self.default(question), partial(self._check, question))
             else:
                 value = self.default(question)
             if value is None:
@@ -198,8 +199,6 @@ def parse_data(pairs: list[str], data_file: str | None) -> dict[str, Any]:
     return data
 
 
-def answer_questions(
-    copier_yml: str, data: Mapping[str, Any], ask: Prompt | None = None
-) -> dict[str, Any]:
+def answer_questions(copier_yml: str, data: Mapping[str, Any], ask: Prompt | None = None) -> dict[str, Any]:
     """Answer the template's questions; the result is safe to pass to copier as `data`."""
     return Answerer(load_questions(copier_yml)).answer(data, ask)

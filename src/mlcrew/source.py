@@ -101,7 +101,7 @@ def git_environment(extra: Mapping[str, str]) -> Iterator[None]:
     if not extra:
         yield
         return
-    from plumbum import local  # noqa: PLC0415 - plumbum comes with copier; imported only when needed
+    from plumbum import local
 
     saved = {key: os.environ.get(key) for key in extra}
     os.environ.update(extra)
@@ -169,7 +169,7 @@ def read_template_file(source: TemplateSource, ref: str | None, name: str) -> tu
 
 def latest_version_tag(tags: list[str]) -> str | None:
     """The newest PEP 440 release tag (no pre-releases), which is what copier uses by default."""
-    from packaging.version import InvalidVersion, Version  # noqa: PLC0415 - a copier dependency
+    from packaging.version import InvalidVersion, Version
 
     versions: list[tuple[Version, str]] = []
     for tag in tags:

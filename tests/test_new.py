@@ -1,0 +1,303 @@
+"""`mlcrew new`: the bundled template offline, plain-copier parity, first commit, and bad input."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+from helpers import ROOT, answers_of, files_of, git, run
+
+from mlcrew.cli import main
+from mlcrew.source import BUNDLE_ENV_VAR, CANONICAL_URL, build_bundle
+
+
+@pytest.fixture(scope="session")
+def bundle(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bundle of the working-tree template, as the wheel ships it."""
+    return build_bundle(template_repo, tmp_path_factory.mktemp("bundle") / "template.bundle")
+
+
+@pytest.fixture
+def offline(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Use `bundle` as the bundled template, and make every network transport impossible for git."""
+    monkeypatch.setenv(BUNDLE_ENV_VAR, str(bundle))
+    monkeypatch.setenv("GIT_ALLOW_PROTOCOL", "file")
+    return bundle
+
+
+def mlcrew(*args: str | Path) -> int:
+    """Call the CLI in-process, exactly as the console script does."""
+    return main([str(arg) for arg in args])
+
+
+def test_new_defaults_offline_records_the_canonical_url(offline: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "product"
+    assert mlcrew("new", dest, "--defaults") == 0
+    answers = answers_of(dest)
+    assert answers["_src_path"] == CANONICAL_URL
+    assert answers["_commit"] == "v0.1.0"
+    assert answers["project_slug"] == "tumour-triage"
+    # One commit holding everything, and a clean tree: ready for its first `copier update`.
+    assert git(dest, "log", "--format=%s").splitlines() == ["Create the project from the mlcrew template v0.1.0"]
+    assert git(dest, "status", "--porcelain") == ""
+    assert git(dest, "branch", "--show-current").strip() == "main"
+
+
+def test_new_matches_plain_copier_copy(offline: Path, template_repo: Path, tmp_path: Path) -> None:
+    """`mlcrew new --defaults` and `copier copy --defaults` (no --trust, no data) make the same project."""
+    ours = tmp_path / "ours"
+    assert mlcrew("new", ours, "--defaults") == 0
+    plain = tmp_path / "plain"
+    run([sys.executable, "-m", "copier", "copy", "--defaults", "--vcs-ref", "v0.1.0", template_repo, plain], tmp_path)
+    assert files_of(ours) == files_of(plain)
+    for name in files_of(plain) - {".copier-answers.yml"}:
+        assert (ours / name).read_bytes() == (plain / name).read_bytes(), name
+    ours_answers, plain_answers = answers_of(ours), answers_of(plain)
+    for key in ("_src_path", "_commit"):
+        ours_answers.pop(key), plain_answers.pop(key)
+    assert ours_answers == plain_answers
+
+
+def test_new_with_data_and_data_file(offline: Path, tmp_path: Path) -> None:
+    answers_file = tmp_path / "answers.yml"
+    answers_file.write_text(yaml.safe_dump({"project_name": "Churn Radar", "serving": "batch", "regulated": True}))
+    dest = tmp_path / "churn"
+    code = mlcrew("new", dest, "--defaults", "--data-file", answers_file, "-d", "serving=none", "-d", "license=MIT")
+    assert code == 0
+    answers = answers_of(dest)
+    assert answers["package_name"] == "churn_radar"
+    assert answers["serving"] == "none"  # --data wins over --data-file
+    assert answers["regulated"] is True
+    assert (dest / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_new_without_git(offline: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "nogit"
+    assert mlcrew("new", dest, "--defaults", "--no-git") == 0
+    assert (dest / "pyproject.toml").is_file()
+    assert not (dest / ".git").exists()
+
+
+def test_new_from_a_local_template_records_an_absolute_path(
+    template_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative --template would break every later update, so the answers hold an absolute path."""
+    monkeypatch.chdir(template_repo.parent)
+    dest = tmp_path / "local"
+    assert mlcrew("new", dest, "--defaults", "--template", template_repo.name, "--vcs-ref", "HEAD") == 0
+    assert answers_of(dest)["_src_path"] == str(template_repo)
+
+
+def test_machine_without_git_identity_still_commits(
+    offline: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    dest = tmp_path / "anon"
+    assert mlcrew("new", dest, "--defaults", "-d", "owner_email=radar@example.org") == 0
+    out = capsys.readouterr().out
+    assert "git has no user identity on this machine" in out
+    assert "git config --global user.name" in out
+    author = run(["git", "log", "-1", "--format=%an <%ae>"], dest).stdout.strip()
+    assert author == "ML Product Team <radar@example.org>"
+
+
+# --- bad input: one line, non-zero exit, no traceback, nothing written --------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-d", "package_name=class"], 'package_name "class" is a Python keyword'),
+        (["-d", "owner_email=nobody"], 'owner_email "nobody" does not look like an email'),
+        (["-d", "colour=blue"], "unknown question 'colour'"),
+        (["-d", "regulated=maybe"], "regulated='maybe' is not a boolean: use true or false"),
+        (["-d", "serving=gpu"], "serving='gpu' is not one of: api, batch, none"),
+        (["-d", "serving"], "--data 'serving' is not KEY=VALUE"),
+        (["--data-file", "/nonexistent/answers.yml"], "cannot read --data-file /nonexistent/answers.yml"),
+        (["--vcs-ref", "v9.9.9", "-d", "serving=api"], "the template has no copier.yml at v9.9.9"),
+        (["--vcs-ref", "v9.9.9"], "check --vcs-ref"),
+        (["--template", "/nonexistent/template"], "template '/nonexistent/template' does not exist"),
+        (["--template", "https://git.example.invalid/org/tpl.git"], "cannot reach the template"),
+        (
+            ["--template", "https://git.example.invalid/org/tpl.git", "-d", "serving=api"],
+            "cannot reach the template",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    offline: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    dest = tmp_path / "never"
+    assert mlcrew("new", dest, "--defaults", *args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.startswith("mlcrew: error: ")
+    assert err.count("\n") == 1, err
+    assert not dest.exists()
+
+
+def test_existing_non_empty_destination_is_never_touched(
+    offline: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "mine"
+    dest.mkdir()
+    (dest / "notes.txt").write_text("my notes")
+    assert mlcrew("new", dest, "--defaults") == 2
+    assert "exists and is not empty" in capsys.readouterr().err
+    assert [p.name for p in dest.iterdir()] == ["notes.txt"]
+    assert (dest / "notes.txt").read_text() == "my notes"
+
+
+def test_destination_that_is_a_file(offline: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dest = tmp_path / "file"
+    dest.write_text("x")
+    assert mlcrew("new", dest, "--defaults") == 2
+    assert "exists and is a file" in capsys.readouterr().err
+    assert dest.read_text() == "x"
+
+
+def test_empty_destination_is_fine(offline: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "empty"
+    dest.mkdir()
+    assert mlcrew("new", dest, "--defaults") == 0
+    assert (dest / "pyproject.toml").is_file()
+
+
+def test_no_git_on_path(
+    offline: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    assert mlcrew("new", tmp_path / "x", "--defaults") == 2
+    assert "git is not on PATH" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_no_terminal_and_no_defaults(offline: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert mlcrew("new", tmp_path / "x") == 2
+    assert "no terminal to ask the questions in: pass --defaults" in capsys.readouterr().err
+
+
+def test_console_script_prints_no_traceback(offline: Path, tmp_path: Path) -> None:
+    """The installed entry point, as a user runs it, for an error copier itself would raise."""
+    result = run(
+        [sys.executable, "-m", "mlcrew", "new", tmp_path / "x", "--defaults", "-d", "package_name=os"],
+        tmp_path,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        'mlcrew: error: package_name "os" shadows the standard-library module of that name: choose another '
+        "(e.g. os_model) (pass --data package_name=VALUE)"
+    )
+
+
+# --- the interactive path, in a real pseudo-terminal ---------------------------------------------
+
+
+def spawn_new(dest: Path, env: dict[str, str]) -> pexpect.spawn:
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "mlcrew", "new", str(dest)],
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 120),
+    )
+
+
+def test_interactive_prompts(offline: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "interactive"
+    child = spawn_new(dest, dict(os.environ))
+    child.expect("Human-readable name")
+    child.send("\x15")  # Ctrl-U clears the default text
+    child.sendline("Fraud Lens")
+    child.expect("Distribution name")
+    child.sendline("")  # derived default: fraud-lens
+    child.expect("Python import name")
+    child.send("\x15")
+    child.sendline("class")  # a keyword: the validator refuses it and the prompt stays
+    child.expect("is a Python keyword")
+    child.send("\x15")
+    child.sendline("fraud_lens")
+    for _ in ("description", "team", "email"):
+        child.expect(r"\?")
+        child.sendline("")
+    child.expect("Lowest Python version")
+    child.sendline("")
+    child.expect("Where the CI/CD pipeline runs")
+    child.send("\x1b[B")  # arrow down: GitLab CI
+    child.sendline("")
+    child.expect("How the model reaches its users")
+    child.send("\x1b[B")  # Batch scoring job
+    child.sendline("")
+    child.expect("experiment runs")
+    child.sendline("")
+    child.expect("Audit mode")
+    child.sendline("y")
+    child.expect("License")
+    child.sendline("")
+    child.expect("Next steps")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    answers = answers_of(dest)
+    assert answers["project_name"] == "Fraud Lens"
+    assert answers["project_slug"] == "fraud-lens"
+    assert answers["package_name"] == "fraud_lens"
+    assert answers["ci_provider"] == "gitlab"
+    assert answers["serving"] == "batch"
+    assert answers["regulated"] is True
+
+
+def test_ctrl_c_at_a_prompt_writes_nothing(offline: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "cancelled"
+    child = spawn_new(dest, dict(os.environ))
+    child.expect("Human-readable name")
+    child.sendline("")
+    child.expect("Distribution name")
+    child.sendintr()
+    child.expect("cancelled; nothing was written")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert not dest.exists()
+
+
+# --- the wheel: pip install mlcrew alone creates projects offline --------------------------------
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_template_and_works_offline(tmp_path: Path) -> None:
+    """Build the wheel from a clone of this checkout (working tree included), install it, go offline."""
+    repo = tmp_path / "mlcrew"
+    listed = run(["git", "ls-files", "-co", "--exclude-standard", "-z"], ROOT).stdout.split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, repo / name)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "release")
+    git(repo, "tag", "v0.1.0")
+    run(["uv", "build", "--wheel", "--out-dir", tmp_path / "dist"], repo)
+    wheel = next((tmp_path / "dist").glob("mlcrew-*.whl"))
+    venv = tmp_path / "venv"
+    run(["uv", "venv", "--quiet", venv], tmp_path)
+    run(["uv", "pip", "install", "--quiet", "--python", venv / "bin" / "python", wheel], tmp_path)
+    env = {"GIT_ALLOW_PROTOCOL": "file", BUNDLE_ENV_VAR: ""}
+    result = run([venv / "bin" / "mlcrew", "new", tmp_path / "product", "--defaults"], tmp_path, env=env)
+    assert "Created Tumour Triage" in result.stdout
+    answers = answers_of(tmp_path / "product")
+    assert answers["_src_path"] == CANONICAL_URL
+    assert answers["_commit"] == "v0.1.0"
