@@ -301,3 +301,22 @@ def test_wheel_ships_the_template_and_works_offline(tmp_path: Path) -> None:
     answers = answers_of(tmp_path / "product")
     assert answers["_src_path"] == CANONICAL_URL
     assert answers["_commit"] == "v0.1.0"
+
+
+def test_cli_start_up_imports_nothing_heavy() -> None:
+    """`mlcrew --help`/`--version` stay fast: copier, jinja and questionary load only when a command needs them."""
+    heavy = "('copier', 'jinja2', 'questionary', 'yaml', 'plumbum')"
+    probe = f"import sys, mlcrew.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
+    assert run([sys.executable, "-c", probe], ROOT).stdout.strip() == "[]"
+    assert run([sys.executable, "-m", "mlcrew", "--version"], ROOT).stdout.strip().startswith("mlcrew ")
+
+
+@pytest.mark.slow
+def test_new_with_setup_leaves_a_green_project_with_hooks(offline: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "ready"
+    result = run([sys.executable, "-m", "mlcrew", "new", dest, "--defaults", "--setup"], tmp_path)
+    assert "[1/3] create the environment and install the project: uv sync" in result.stdout
+    assert "[3/3] run the test suite once: uv run pytest -q" in result.stdout
+    assert "Set up: the environment is ready and the tests pass." in result.stdout
+    assert (dest / ".venv" / "bin" / "python").exists()
+    assert "pre-commit" in (dest / ".git" / "hooks" / "pre-commit").read_text()
