@@ -43,6 +43,16 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmark (benchmarks/run.py): a table and JSON in benchmarks/results/; options after `--`.
+
+    Not a default session: it takes 10-15 minutes, e.g. `nox -s bench -- --only startup,create`.
+    """
+    install(session)
+    session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
 def tests(session: nox.Session) -> None:
     """The full suite: real copier, real git, generated projects installed and checked.
 

@@ -11,6 +11,9 @@ from helpers import IDENTITY, make_template_repo
 
 # Every repo the tests create commits as this identity; CI's machine has none configured.
 os.environ.update(IDENTITY)
+# Under `nox -s tests` these point at nox's environment: generated projects must get their own .venv.
+for _variable in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"):
+    os.environ.pop(_variable, None)
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 

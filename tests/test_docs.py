@@ -29,10 +29,13 @@ def test_every_asked_question_is_documented(question: object) -> None:
 def test_every_cli_option_is_documented() -> None:
     cli_doc = (ROOT / "docs" / "cli.md").read_text()
     parser = build_parser()
-    for action in parser._subparsers._group_actions[0].choices["new"]._actions:  # type: ignore[union-attr]
-        for option in action.option_strings:
-            if option.startswith("--") and option != "--help":
-                assert option in cli_doc, option
+    for command in ("new", "update", "check", "onboard"):
+        subparser = parser._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
+        section = cli_doc.split(f"## `mlcrew {command}")[1].split("\n## ")[0]
+        for action in subparser._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert option in section, (command, option)
 
 
 def test_readme_test_command_is_what_ci_runs() -> None:

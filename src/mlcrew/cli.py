@@ -60,6 +60,44 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_update(args: argparse.Namespace) -> int:
+    """Update a project to a newer release of the standard (see update.py)."""
+    from mlcrew import generate, update
+
+    ask = None if args.defaults else update.no_terminal
+    if not args.defaults and generate.is_interactive():
+        from mlcrew.prompts import ask as prompt
+
+        ask = prompt
+    return update.update(
+        Path(args.path),
+        vcs_ref=args.vcs_ref,
+        dry_run_only=args.dry_run,
+        conflict=args.conflict,
+        ask=ask,
+        trust=args.trust,
+        echo=_echo,
+    )
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Report drift from the standard; exit 1 unless compliant and current (see check.py)."""
+    import json
+
+    from mlcrew.check import check
+
+    report = check(Path(args.path))
+    _echo(json.dumps(report.to_json(), indent=2) if args.json else report.human())
+    return report.exit_code
+
+
+def cmd_onboard(args: argparse.Namespace) -> int:
+    """The onboarding walkthrough; exit 1 when a check failed (see onboard.py)."""
+    from mlcrew.onboard import onboard
+
+    return onboard(Path(args.path), role=args.role, non_interactive=args.non_interactive, echo=_echo)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, kept in one place so `--help` documents itself."""
     parser = argparse.ArgumentParser(
@@ -92,6 +130,50 @@ def build_parser() -> argparse.ArgumentParser:
         "--setup", action="store_true", help="also create the environment, install hooks and run the tests"
     )
     new.set_defaults(handler=cmd_new)
+
+    update = commands.add_parser(
+        "update",
+        help="update a project to a newer release of the standard",
+        description="Show what the new release changes, apply it with copier's three-way merge, and summarise.",
+    )
+    update.add_argument("path", metavar="PATH", nargs="?", default=".", help="the project (default: .)")
+    update.add_argument("--vcs-ref", metavar="REF", help="target version: tag, branch or commit (default: newest tag)")
+    update.add_argument("--dry-run", action="store_true", help="show the changelog and the files that would change")
+    update.add_argument(
+        "--conflict",
+        choices=["inline", "rej"],
+        default="inline",
+        help="conflicts as inline markers (default) or as .rej files",
+    )
+    update.add_argument("--defaults", action="store_true", help="do not prompt: new questions take their default")
+    update.add_argument("--trust", action="store_true", help="allow the template's migrations (git mv renames)")
+    update.set_defaults(handler=cmd_update)
+
+    check = commands.add_parser(
+        "check",
+        help="report drift from the standard (exit 1 unless compliant and current)",
+        description="Compare the project with its template version and the newest release; for people and CI.",
+    )
+    check.add_argument("path", metavar="PATH", nargs="?", default=".", help="the project (default: .)")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.set_defaults(handler=cmd_check)
+
+    onboard = commands.add_parser(
+        "onboard",
+        help="the onboarding walkthrough: checks, Ways of Working, a role exercise, a record",
+        description="Check the machine and the repository, walk through docs/ways-of-working.md, give a "
+        "role exercise, and write a dated record to docs/onboarding/.",
+    )
+    onboard.add_argument("path", metavar="PATH", nargs="?", default=".", help="the project (default: .)")
+    onboard.add_argument(
+        "--role",
+        choices=["data-scientist", "data-engineer", "software-engineer", "platform-engineer", "product-owner"],
+        help="the participant's role (asked when omitted)",
+    )
+    onboard.add_argument(
+        "--non-interactive", action="store_true", help="run the checks and print the plan (exit 1 if a check fails)"
+    )
+    onboard.set_defaults(handler=cmd_onboard)
     return parser
 
 

@@ -7,6 +7,7 @@ needs `--trust`, and they run only when asked.
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mlcrew.errors import MlcrewError
+
+FOREIGN_ENVIRONMENT = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH")
+"""Variables that point at *another* environment (an activated venv, a nox session): a command run for
+the project must not see them, or `uv sync` would install the project into (and prune) that one."""
+
+
+def project_env() -> dict[str, str]:
+    """The environment for commands run inside a generated project."""
+    return {key: value for key, value in os.environ.items() if key not in FOREIGN_ENVIRONMENT}
 
 
 def uv_command() -> list[str]:
@@ -42,7 +52,7 @@ def set_up(project: Path, *, hooks: bool, echo: Callable[[str], None]) -> None:
     for number, (what, args) in enumerate(steps, start=1):
         shown = " ".join(["uv", *args])
         echo(f"[{number}/{len(steps)}] {what}: {shown}")
-        result = subprocess.run([*uv, *args], cwd=project, check=False)
+        result = subprocess.run([*uv, *args], cwd=project, env=project_env(), check=False)
         if result.returncode != 0:
             raise MlcrewError(
                 f"set-up step '{what}' failed (exit {result.returncode}): fix the problem above, "

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mlcrew import source as sources
+from mlcrew import yamlio
 from mlcrew.errors import MlcrewError
 from mlcrew.questions import Prompt, answer_questions
 
@@ -72,7 +71,7 @@ def create_project(
 
             shutil.rmtree(dest, ignore_errors=True)
         raise
-    recorded = yaml.safe_load((dest / ANSWERS_FILE).read_text(encoding="utf-8"))
+    recorded = yamlio.safe_load((dest / ANSWERS_FILE).read_text(encoding="utf-8"))
     note = None
     if git:
         note = commit_all(dest, f"Create the project from the mlcrew template {recorded['_commit']}", recorded)
@@ -114,14 +113,19 @@ def _render(src: sources.TemplateSource, dest: Path, answers: dict[str, Any], vc
 
 
 def git_identity(repo: Path) -> tuple[str | None, str | None]:
-    """The committer name and email git would use here, or None for each that is unset."""
+    """The committer name and email git would use here, or None for each that is unset.
+
+    One `git config` call for both keys (creating a project spawns few processes of its own).
+    """
     import subprocess
 
-    def get(key: str) -> str | None:
-        result = subprocess.run(["git", "config", "--get", key], cwd=repo, capture_output=True, text=True, check=False)
-        return result.stdout.strip() or None
-
-    return get("user.name"), get("user.email")
+    argv = ["git", "config", "--get-regexp", r"^user\.(name|email)$"]
+    result = subprocess.run(argv, cwd=repo, capture_output=True, text=True, check=False)
+    found: dict[str, str] = {}
+    for line in result.stdout.splitlines():
+        key, _, value = line.partition(" ")
+        found[key.lower()] = value.strip()  # the last value wins, as in `git config --get`
+    return found.get("user.name") or None, found.get("user.email") or None
 
 
 def commit_all(repo: Path, message: str, answers: dict[str, Any]) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from mlcrew import yamlio
 from mlcrew.errors import MlcrewError
 
 Prompt = Callable[["Question", Any, Callable[[Any], str | None]], Any]
@@ -44,7 +45,7 @@ class Question:
 
 def load_questions(copier_yml: str) -> list[Question]:
     """Parse copier.yml text into questions, in order."""
-    config = yaml.safe_load(copier_yml) or {}
+    config = yamlio.safe_load(copier_yml) or {}
     questions = []
     for name, spec in config.items():
         if name.startswith("_"):

@@ -1,0 +1,418 @@
+"""`mlcrew update`: a real second release of the template applied to real projects with real edits.
+
+The template repo holds two tags: v0.1.0 (this working tree's template) and v0.2.0 (releases.py: two
+standard files edited, a file added with a new question, a file renamed with its `git mv`
+migration). Projects are generated at v0.1.0 with plain copier, edited and committed like a team
+would, then updated with the CLI in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from helpers import ROOT, TEMPLATE_FILES, answers_of, files_of, generate, git, make_template_repo, run
+from releases import ADDED, GITIGNORE_LINE, QUESTION, README_LINE, RENAMED, TEAM_OWNED, V1, V2, release_v2
+
+from mlcrew import update as updating
+from mlcrew.cli import main
+from mlcrew.source import BUNDLE_ENV_VAR, CANONICAL_URL, build_bundle
+from mlcrew.upstream import matcher, skip_if_exists
+
+OWN_CODE = '"""Our own churn features: not the template\'s business."""\n\nWINDOW_DAYS = 28\n'
+FAR_EDIT = "# ours: notes we keep out of git\nlocal-notes/\n"
+NEAR_EDIT = "Our team's line at the end of the README.\n"
+RENAMED_EDIT = "\n\ndef our_helper() -> int:\n    return 42\n"
+TEAM_OWNED_EDIT = "\nWe also decided to review every template update in pairs.\n"
+
+
+@dataclass(frozen=True)
+class Releases:
+    repo: Path
+    """The template repo, tagged v0.1.0 and v0.2.0."""
+    pristine: Path
+    """A default project generated at v0.1.0, committed, untouched."""
+    edited: Path
+    """The same project with the team's edits committed."""
+    deleted: str
+    """The optional file the team deleted."""
+
+
+def mlcrew(*args: str | Path) -> int:
+    return main([str(arg) for arg in args])
+
+
+def copy(project: Path, dest: Path) -> Path:
+    """Projects from the fixture are shared: tests work on a copy (with its .git)."""
+    return Path(shutil.copytree(project, dest, symlinks=True))
+
+
+def make_team_edits(project: Path) -> str:
+    """Edit a project the way a team does, commit, and return the optional file that was deleted."""
+    package = answers_of(project)["package_name"]
+    (project / "src" / package / "churn_features.py").write_text(OWN_CODE)
+    gitignore = project / ".gitignore"
+    gitignore.write_text(FAR_EDIT + gitignore.read_text())  # far from the template's appended line
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + NEAR_EDIT)  # exactly where the template appends its line
+    renamed = project / RENAMED[0]
+    renamed.write_text(renamed.read_text() + RENAMED_EDIT)
+    owned = project / TEAM_OWNED
+    owned.write_text(owned.read_text() + TEAM_OWNED_EDIT)
+    deleted = next(
+        name for name in ("docs/runbook.md", "docs/testing.md", f"src/{package}/py.typed") if (project / name).exists()
+    )
+    (project / deleted).unlink()
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "Our edits")
+    return deleted
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Releases:
+    root = tmp_path_factory.mktemp("releases")
+    repo = make_template_repo(root / "template", tag=V1)
+    pristine = generate(repo, root / "pristine")
+    edited = copy(pristine, root / "edited")
+    deleted = make_team_edits(edited)
+    release_v2(repo)
+    return Releases(repo, pristine, edited, deleted)
+
+
+def snapshot(project: Path) -> tuple[dict[str, bytes], str, str]:
+    """Everything a refused update must leave alone: files, status and HEAD."""
+    files = {name: (project / name).read_bytes() for name in files_of(project)}
+    return files, git(project, "status", "--porcelain"), git(project, "rev-parse", "HEAD")
+
+
+def assert_same_project(updated: Path, fresh: Path, template: Path) -> None:
+    """An updated project equals a fresh one, except team-owned files, which an update never overwrites."""
+    team_owned = matcher(skip_if_exists((template / "copier.yml").read_text()))
+    assert files_of(updated) == files_of(fresh)
+    for name in files_of(fresh) - {".copier-answers.yml"}:
+        if not team_owned(name):
+            assert (updated / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def files_with_markers(project: Path) -> set[str]:
+    return {
+        name
+        for name in files_of(project)
+        if any(
+            line.startswith(("<<<<<<< ", ">>>>>>> "))
+            for line in (project / name).read_text(errors="replace").splitlines()
+        )
+    }
+
+
+def test_update_applies_the_release_and_keeps_every_team_edit(
+    releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = copy(releases.edited, tmp_path / "product")
+    package = answers_of(project)["package_name"]
+
+    assert mlcrew("check", project, "--json") == 1
+    before = json.loads(capsys.readouterr().out)
+    assert before["behind"] == [V2]
+    assert before["current"] is False
+
+    started = time.monotonic()
+    code = mlcrew("update", project, "--defaults", "--trust")
+    elapsed = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert code == 1, out  # the near edit conflicts
+    print(f"mlcrew update {V1} -> {V2} took {elapsed:.1f}s")
+
+    # The CHANGELOG of the window is shown first, and only the window.
+    assert "## 0.2.0" in out
+    assert "## 0.1.0" not in out
+    assert "needs `--trust`" in out
+
+    # The template's changes arrived.
+    answers = answers_of(project)
+    assert answers["_commit"] == V2
+    assert answers[QUESTION] is True  # new question, default taken
+    assert "Changes need an owner's review: True" in (project / ADDED).read_text()
+    # Every team edit is kept.
+    assert (project / "src" / package / "churn_features.py").read_text() == OWN_CODE
+    gitignore = (project / ".gitignore").read_text()
+    assert gitignore.startswith(FAR_EDIT)
+    assert gitignore.endswith(GITIGNORE_LINE)
+    assert not (project / releases.deleted).exists()
+    # A team-owned file (_skip_if_exists) is never overwritten: the team's copy wins, without a conflict.
+    assert (project / TEAM_OWNED).read_text() == (releases.edited / TEAM_OWNED).read_text()
+    # The rename is followed: the old file is gone and the team's edit is at the new path.
+    old, new = RENAMED
+    assert not (project / old).exists()
+    assert "def our_helper() -> int:" in (project / new).read_text()
+    # The near edit is a reported conflict with both sides; nothing else has markers or .rej files.
+    readme = (project / "README.md").read_text()
+    assert NEAR_EDIT.strip() in readme
+    assert README_LINE.strip() in readme
+    assert "<<<<<<< before updating" in readme
+    assert files_with_markers(project) == {"README.md", new}
+    assert not [name for name in files_of(project) if name.endswith(".rej")]
+    assert "UU README.md" in git(project, "status", "--porcelain")
+    assert "README.md: between `<<<<<<< before updating` (yours)" in out
+    assert f"renamed  {old} -> {new}" in out
+    assert "2 conflict(s)" in out
+    head = git(project, "rev-parse", "HEAD").strip()
+    assert f"git reset --hard {head} && git clean -fd" in out
+
+    # The team resolves the conflicts and commits: the project is then current and compliant.
+    for name in ("README.md", new):
+        path = project / name
+        kept = [
+            line for line in path.read_text().splitlines() if not line.startswith(("<<<<<<<", "=======", ">>>>>>>"))
+        ]
+        path.write_text("\n".join(kept) + "\n")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", f"Update to {V2}")
+    assert mlcrew("check", project) == 0, capsys.readouterr().out
+
+
+def test_conflicts_as_rej_files(releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = copy(releases.edited, tmp_path / "product")
+    assert mlcrew("update", project, "--defaults", "--trust", "--conflict", "rej") == 1
+    out = capsys.readouterr().out
+    rejects = {name for name in files_of(project) if name.endswith(".rej")}
+    assert "README.md.rej" in rejects
+    assert "the template's hunks in README.md.rej did not apply" in out
+    assert not files_with_markers(project)
+
+
+def test_default_project_updates_cleanly_and_matches_a_fresh_release(
+    releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """HEAD~ -> HEAD on a temp repo: an untouched project becomes exactly what the new release generates."""
+    project = copy(releases.pristine, tmp_path / "product")
+    assert mlcrew("update", project, "--defaults", "--trust") == 0
+    assert "No conflicts." in capsys.readouterr().out
+    fresh = generate(releases.repo, tmp_path / "fresh", commit=False)
+    assert_same_project(project, fresh, releases.repo)
+    assert {k: v for k, v in answers_of(project).items() if k != "_src_path"} == {
+        k: v for k, v in answers_of(fresh).items() if k != "_src_path"
+    }
+
+
+def test_new_question_is_asked(releases: Releases, tmp_path: Path) -> None:
+    """Interactive updates ask only the new question (the prompt gets the question and its default)."""
+    project = copy(releases.pristine, tmp_path / "product")
+    asked = []
+
+    def answer(question: object, default: object, validate: object) -> bool:
+        asked.append((question.name, default))  # type: ignore[attr-defined]
+        return False
+
+    assert updating.update(project, ask=answer, trust=True, echo=lambda _: None) == 0
+    assert asked == [(QUESTION, True)]
+    assert answers_of(project)[QUESTION] is False
+    assert "Changes need an owner's review: False" in (project / ADDED).read_text()
+
+
+def test_new_question_without_a_terminal_needs_defaults(
+    releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = copy(releases.pristine, tmp_path / "product")
+    before = snapshot(project)
+    assert mlcrew("update", project, "--trust") == 2
+    assert capsys.readouterr().err.startswith(f"mlcrew: error: this version asks a new question ({QUESTION})")
+    assert snapshot(project) == before
+
+
+def test_dry_run_lists_the_changes_and_touches_nothing(
+    releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = copy(releases.edited, tmp_path / "product")
+    before = snapshot(project)
+    assert mlcrew("update", project, "--dry-run", "--defaults") == 0
+    out = capsys.readouterr().out
+    assert snapshot(project) == before
+    assert "## 0.2.0" in out
+    assert f"added    {ADDED}" in out
+    assert "changed  README.md  (you edited it too: may conflict)" in out
+    assert f"renamed  {RENAMED[0]} -> {RENAMED[1]}  (your edits follow it)" in out
+    assert f"kept     {TEAM_OWNED}  (your team owns it" in out
+    assert "Nothing was changed." in out
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        ("modify", "uncommitted or untracked file(s) (e.g. README.md): commit them or run `git stash -u`"),
+        ("untrack", "uncommitted or untracked file(s) (e.g. notes.txt)"),
+        ("answers", ".copier-answers.yml has uncommitted changes"),
+        ("no-answers", "has no .copier-answers.yml"),
+        ("untracked-answers", ".copier-answers.yml is not committed"),
+        ("no-git", "is not a git repository: run `git init"),
+    ],
+)
+def test_preflight_refuses_and_changes_nothing(
+    releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str], spoil: str, message: str
+) -> None:
+    project = copy(releases.edited, tmp_path / "product")
+    if spoil == "modify":
+        (project / "README.md").write_text("work in progress\n")
+    elif spoil == "untrack":
+        (project / "notes.txt").write_text("draft\n")
+    elif spoil == "answers":
+        answers = project / ".copier-answers.yml"
+        answers.write_text(answers.read_text() + "# a note\n")
+    elif spoil == "no-answers":
+        git(project, "rm", "--quiet", ".copier-answers.yml")
+        git(project, "commit", "--quiet", "-m", "drop answers")
+    elif spoil == "untracked-answers":
+        git(project, "rm", "--quiet", "--cached", ".copier-answers.yml")
+        git(project, "commit", "--quiet", "-m", "untrack answers")
+    elif spoil == "no-git":
+        shutil.rmtree(project / ".git")
+    files = {name: (project / name).read_bytes() for name in files_of(project)}
+    status = "" if spoil == "no-git" else git(project, "status", "--porcelain")
+    assert mlcrew("update", project, "--defaults", "--trust") == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert len(captured.err.strip().splitlines()) == 1
+    assert "Traceback" not in captured.err
+    assert {name: (project / name).read_bytes() for name in files_of(project)} == files
+    if spoil != "no-git":
+        assert git(project, "status", "--porcelain") == status
+
+
+def test_migration_needs_trust(releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = copy(releases.edited, tmp_path / "product")
+    before = snapshot(project)
+    assert mlcrew("update", project, "--defaults") == 2
+    captured = capsys.readouterr()
+    assert f"migration: git mv -k {RENAMED[0]} {RENAMED[1]}" in captured.out
+    assert "re-run with --trust" in captured.err
+    assert snapshot(project) == before
+
+
+def test_unknown_version_and_already_current(
+    releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = copy(releases.pristine, tmp_path / "product")
+    assert mlcrew("update", project, "--defaults", "--vcs-ref", "v9.9.9") == 2
+    assert "has no version 'v9.9.9'" in capsys.readouterr().err
+    assert mlcrew("update", project, "--defaults", "--vcs-ref", V1) == 0
+    assert f"Already at {V1}" in capsys.readouterr().out
+
+
+def test_bundled_template_updates_offline(
+    releases: Releases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project made from the bundle records the canonical URL; the update reaches it offline."""
+    bundle = build_bundle(releases.repo, tmp_path / "bundle" / "template.bundle")
+    monkeypatch.setenv(BUNDLE_ENV_VAR, str(bundle))
+    monkeypatch.setenv("GIT_ALLOW_PROTOCOL", "file")  # no network transport at all
+    project = tmp_path / "product"
+    assert mlcrew("new", project, "--defaults", "--vcs-ref", V1) == 0
+    assert answers_of(project)["_src_path"] == CANONICAL_URL
+    capsys.readouterr()
+
+    assert mlcrew("check", project) == 1
+    assert f"1 release(s) behind: {V2}" in capsys.readouterr().out
+
+    assert mlcrew("update", project, "--defaults", "--trust") == 0
+    out = capsys.readouterr().out
+    assert f"The template at {CANONICAL_URL} is unreachable: using the bundled template {bundle}" in out
+    answers = answers_of(project)
+    assert answers["_commit"] == V2
+    assert answers["_src_path"] == CANONICAL_URL
+    assert (project / ADDED).is_file()
+    assert (project / RENAMED[1]).is_file()
+
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", f"Update to {V2}")
+    assert mlcrew("check", project) == 0
+    assert "OK: current, compliant" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def failing_release(releases: Releases, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the template with a v0.3.0 whose migrations stop the update half-way."""
+    repo = Path(shutil.copytree(releases.repo, tmp_path_factory.mktemp("failing") / "template"))
+    copier_yml = repo / "copier.yml"
+    interrupt = f"[{sys.executable}, -c, 'import os, signal; os.kill(os.getppid(), signal.SIGINT)']"
+    copier_yml.write_text(
+        copier_yml.read_text()
+        + f"""  - version: v0.3.0
+    when: "{{{{ _stage == 'before' and (_copier_conf.dst_path | string).endswith('do-sigint') }}}}"
+    command: {interrupt}
+  - version: v0.3.0
+    when: "{{{{ _stage == 'before' and (_copier_conf.dst_path | string).endswith('do-fail') }}}}"
+    command: [git, this-is-not-a-git-command]
+"""
+    )
+    git(repo, "commit", "--quiet", "-am", "v0.3.0")
+    git(repo, "tag", "v0.3.0")
+    return repo
+
+
+@pytest.mark.parametrize("how", ["interrupt", "crash"])
+def test_interrupted_update_prints_the_command_that_restores(
+    releases: Releases, failing_release: Path, tmp_path: Path, how: str
+) -> None:
+    """Ctrl-C (a real SIGINT) or a failure half-way: the printed command restores the project exactly."""
+    project = copy(releases.edited, tmp_path / ("do-sigint" if how == "interrupt" else "do-fail"))
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(str(releases.repo), str(failing_release)))
+    git(project, "commit", "--quiet", "-am", "Use the failing template")
+    before = snapshot(project)
+    result = run([sys.executable, "-m", "mlcrew", "update", project, "--defaults", "--trust"], tmp_path, check=False)
+    assert result.returncode == (130 if how == "interrupt" else 3), result.stderr
+    assert "Traceback" not in result.stderr
+    head = before[2].strip()
+    restore = updating.restore_command(head)
+    assert f"cd {project} && {restore}" in result.stderr
+    assert snapshot(project) != before  # the migration's `git mv` ran before the stop
+    subprocess.run(restore, shell=True, cwd=project, check=True)
+    assert snapshot(project) == before
+
+
+def _release_tags() -> list[str]:
+    from mlcrew.source import latest_version_tag
+
+    tags = subprocess.run(["git", "tag", "--list"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return [tag for tag in tags.split() if latest_version_tag([tag]) == tag]
+
+
+@pytest.mark.parametrize("tag", _release_tags() or [None])
+def test_every_release_of_the_real_template_updates_cleanly_to_head(
+    tag: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From each release tag of mlcrew itself to HEAD (plus the working tree), a default project updates cleanly.
+
+    This grows with the releases; before the first tag there is nothing to update from (the HEAD~ -> HEAD
+    behaviour is covered on a temp repo by test_default_project_updates_cleanly_and_matches_a_fresh_release).
+    """
+    if tag is None:
+        pytest.skip("the real template has no release tag yet")
+    repo = tmp_path / "mlcrew"
+    run(["git", "clone", "--quiet", ROOT, repo], tmp_path)
+    for name in TEMPLATE_FILES:  # HEAD plus the uncommitted template, as the next release would have it
+        shutil.rmtree(repo / name, ignore_errors=True)
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        elif (ROOT / name).exists():
+            shutil.copy2(ROOT / name, repo / name)
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", "working tree")
+    import copier
+
+    project = tmp_path / "product"
+    copier.run_copy(str(repo), project, defaults=True, quiet=True, vcs_ref=tag)
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", f"generated at {tag}")
+    assert mlcrew("update", project, "--defaults", "--trust", "--vcs-ref", "HEAD") == 0, capsys.readouterr().out
+    assert not files_with_markers(project)
+    assert not [name for name in files_of(project) if name.endswith(".rej")]
+    fresh = generate(repo, tmp_path / "fresh", commit=False)
+    assert_same_project(project, fresh, repo)
