@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from mlcrew import upstream
+from mlcrew import upstream, yamlio
 from mlcrew.errors import MlcrewError
 from mlcrew.generate import ANSWERS_FILE
 from mlcrew.questions import Answerer, load_questions
@@ -119,7 +119,7 @@ class Report:
 
 def _yaml(data: bytes) -> Any:
     try:
-        return yaml.safe_load(data.decode("utf-8", errors="replace"))
+        return yamlio.safe_load(data.decode("utf-8", errors="replace"))
     except yaml.YAMLError:
         return None
 

@@ -79,37 +79,21 @@ def create_project(
 
 
 def _render(src: sources.TemplateSource, dest: Path, answers: dict[str, Any], vcs_ref: str | None) -> None:
-    """Run copier's public API, translating its exceptions into one-line errors."""
+    """Run copier's public API with every answer as data, so copier never prompts."""
     import copier
-    from plumbum import ProcessExecutionError
 
-    with sources.git_environment(src.env):
-        try:
-            copier.run_copy(
-                src.url,
-                dest,
-                data=answers,
-                vcs_ref=vcs_ref,
-                defaults=True,
-                quiet=True,
-                unsafe=False,
-                settings=copier.Settings(),
-            )
-        except ProcessExecutionError as error:
-            detail = (str(error.stderr).strip().splitlines() or ["no output"])[-1]
-            if vcs_ref and ("invalid reference" in detail or "did not match" in detail):
-                raise MlcrewError(
-                    f"the template has no version {vcs_ref!r}: check --vcs-ref (a tag, branch or commit)"
-                ) from None
-            raise MlcrewError(
-                f"cannot reach the template at {src.description} ({detail}): check the URL and your "
-                "network, or omit --template to use the bundled template"
-            ) from None
-        except (copier.errors.CopierError, ValueError) as error:
-            message = " ".join(str(error).split())
-            if "Unknown revision" in message or "revision" in message.lower():
-                message += ": check --vcs-ref (a tag, branch or commit of the template)"
-            raise MlcrewError(message) from None
+    hint = ", or omit --template to use the bundled template" if src.bundle is None else ""
+    with sources.git_environment(src.env), sources.copier_errors("cannot create the project", src, vcs_ref, hint):
+        copier.run_copy(
+            src.url,
+            dest,
+            data=answers,
+            vcs_ref=vcs_ref,
+            defaults=True,
+            quiet=True,
+            unsafe=False,
+            settings=copier.Settings(),
+        )
 
 
 def git_identity(repo: Path) -> tuple[str | None, str | None]:

@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from mlcrew import yamlio
 from mlcrew.environment import project_env
 from mlcrew.errors import MlcrewError
 
@@ -104,7 +105,7 @@ def load_project(path: Path) -> Project:
             "inside the project or pass its path"
         )
     try:
-        answers = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
+        answers = yamlio.safe_load(answers_file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError:
         raise MlcrewError(
             f"{answers_file} is not valid YAML: restore it from git (`git checkout -- .copier-answers.yml`)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -113,7 +114,7 @@ class Answerer:
             except (TypeError, ValueError):
                 raise MlcrewError(f"{question.name}={value!r} is not a whole number") from None
         elif question.type in {"yaml", "json"} and isinstance(value, str):
-            value = yaml.safe_load(value)
+            value = yamlio.safe_load(value)
         elif question.type == "str" and value is not None:
             value = str(value)
         if question.choices and value not in question.choices.values():
@@ -183,8 +184,7 @@ def parse_data(pairs: list[str], data_file: str | None) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if data_file:
         try:
-            with open(data_file, encoding="utf-8") as stream:
-                loaded = yaml.safe_load(stream)
+            loaded = yamlio.safe_load(Path(data_file).read_text(encoding="utf-8"))
         except OSError as error:
             raise MlcrewError(f"cannot read --data-file {data_file}: {error.strerror}") from None
         except yaml.YAMLError as error:

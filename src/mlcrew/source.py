@@ -139,6 +139,35 @@ def git(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = Non
     return result.stdout
 
 
+@contextmanager
+def copier_errors(doing: str, src: TemplateSource, vcs_ref: str | None = None, hint: str = "") -> Iterator[None]:
+    """Run copier with its exceptions translated into one-line `MlcrewError`s.
+
+    Copier raises plain `ValueError`s (bad answers, unknown revisions), `CopierError`s, and plumbum's
+    `ProcessExecutionError` when git fails (unreachable template, unknown ref): none of them may reach
+    the user as a traceback. `doing` starts the message; `hint` ends the unreachable-template one.
+    """
+    import copier
+    from plumbum import ProcessExecutionError
+
+    try:
+        yield
+    except ProcessExecutionError as error:
+        detail = (str(error.stderr).strip().splitlines() or ["no output"])[-1]
+        if vcs_ref and ("invalid reference" in detail or "did not match" in detail):
+            raise MlcrewError(
+                f"{doing}: the template has no version {vcs_ref!r}: check --vcs-ref (a tag, branch or commit)"
+            ) from None
+        raise MlcrewError(
+            f"{doing}: cannot reach the template at {src.description} ({detail}): check the URL and your network{hint}"
+        ) from None
+    except (copier.errors.CopierError, ValueError) as error:
+        message = " ".join(str(error).split())
+        if vcs_ref and "revision" in message.lower():
+            message += ": check --vcs-ref (a tag, branch or commit of the template)"
+        raise MlcrewError(f"{doing}: {message}") from None
+
+
 def read_template_file(source: TemplateSource, ref: str | None, name: str) -> tuple[str, str | None]:
     """Read one file of the template at `ref` (default: its newest version tag, as copier picks).
 

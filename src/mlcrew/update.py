@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from mlcrew import source as sources
-from mlcrew import upstream
+from mlcrew import upstream, yamlio
 from mlcrew.errors import MlcrewError
 from mlcrew.generate import ANSWERS_FILE
 from mlcrew.questions import Answerer, Prompt, load_questions
@@ -93,7 +91,7 @@ def preflight(path: Path) -> upstream.Project:
 def migrations_in_window(copier_yml: str, old: str, new: str) -> list[str]:
     """The `_migrations` commands copier would run updating `old` -> `new` (its own version rule)."""
     old_version, new_version = upstream.version_of(old), upstream.version_of(new)
-    config = yaml.safe_load(copier_yml) or {}
+    config = yamlio.safe_load(copier_yml) or {}
     commands = []
     for migration in config.get("_migrations") or []:
         if isinstance(migration, dict) and "version" in migration:
@@ -151,7 +149,7 @@ def plan_update(project: upstream.Project, vcs_ref: str | None, echo: Echo) -> P
     migrations = migrations_in_window(copier_yml, project.commit, target_version)
     unsafe = [f"migration: {command}" for command in migrations]
     for label, text in (("new", copier_yml), ("current", old_yml)):
-        config = yaml.safe_load(text) or {}
+        config = yamlio.safe_load(text) or {}
         for feature in ("_tasks", "_jinja_extensions"):
             if config.get(feature):
                 unsafe.append(f"{feature} in the {label} template version")
@@ -334,7 +332,7 @@ def apply(plan: Plan, new_answers: dict[str, Any], *, conflict: Literal["inline"
     """Run copier's update: recorded answers reused, new ones passed as data, so copier never prompts."""
     import copier
 
-    with sources.git_environment(plan.src.env), upstream.copier_errors("the update failed"):
+    with sources.git_environment(plan.src.env), sources.copier_errors("the update failed", plan.src, plan.target):
         copier.run_update(
             plan.project.path,
             data=new_answers,

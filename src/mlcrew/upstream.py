@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from mlcrew import source as sources
+from mlcrew import yamlio
 from mlcrew.errors import MlcrewError
 from mlcrew.generate import ANSWERS_FILE
 
@@ -75,7 +76,7 @@ def load_project(path: Path) -> Project:
             f"{path} has no {ANSWERS_FILE}: run this in the root of a project created with mlcrew new or copier copy"
         )
     try:
-        answers = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
+        answers = yamlio.safe_load(answers_path.read_text(encoding="utf-8"))
     except yaml.YAMLError:
         raise MlcrewError(
             f"{ANSWERS_FILE} is not valid YAML: restore it with `git checkout -- {ANSWERS_FILE}`"
@@ -218,26 +219,11 @@ def changelog_sections(changelog: str, old: str, new: str | None) -> list[str]:
     return ["\n".join(lines).rstrip() for lines in sections]
 
 
-@contextmanager
-def copier_errors(context: str) -> Iterator[None]:
-    """Copier raises `ValueError`, `CopierError` and plumbum's `ProcessExecutionError`: one line each."""
-    import copier
-    from plumbum import ProcessExecutionError
-
-    try:
-        yield
-    except ProcessExecutionError as error:
-        detail = (str(error.stderr).strip().splitlines() or ["no output"])[-1]
-        raise MlcrewError(f"{context}: git failed ({detail})") from None
-    except (copier.errors.CopierError, ValueError) as error:
-        raise MlcrewError(f"{context}: {' '.join(str(error).split())}") from None
-
-
 def render(src: sources.TemplateSource, ref: str, data: dict[str, Any], dest: Path) -> Path:
     """Render template version `ref` with `data` into `dest`, as copier's update does for its diff."""
     import copier
 
-    with sources.git_environment(src.env), copier_errors(f"cannot render the template at {ref}"):
+    with sources.git_environment(src.env), sources.copier_errors(f"cannot render the template at {ref}", src, ref):
         copier.run_copy(
             src.url,
             dest,
@@ -263,7 +249,7 @@ def tree(root: Path) -> dict[str, bytes]:
 
 def skip_if_exists(copier_yml: str | None) -> list[str]:
     """The template's `_skip_if_exists` patterns: files the team owns after generation."""
-    config = yaml.safe_load(copier_yml or "") or {}
+    config = yamlio.safe_load(copier_yml or "") or {}
     patterns = config.get("_skip_if_exists") or []
     return [patterns] if isinstance(patterns, str) else [str(pattern) for pattern in patterns]
 
