@@ -51,7 +51,7 @@ def create_project(
 
     `ask=None` means non-interactive: unanswered questions take their defaults.
     """
-    dest = dest.expanduser().absolute()
+    dest = dest.expanduser().resolve()
     check_destination(dest)
     sources.require_git()
     src = sources.resolve(template)
