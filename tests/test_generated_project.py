@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
+import yaml
 from conftest import ProjectFactory
-from helpers import answers_of, files_of, git, in_project
+from helpers import answers_of, files_of, generate, git, in_project
 from manifest import expected_files
 
 OPTIONS: dict[str, list[Any]] = {
@@ -138,3 +141,23 @@ def test_generated_project_is_green(projects: ProjectFactory, combo: dict[str, A
     in_project(project, "pre-commit", "run", "--all-files", "--show-diff-on-failure")
     # The checks changed nothing: a fresh project already satisfies its own standard.
     assert git(project, "status", "--porcelain", "--untracked-files=no") == ""
+
+
+def test_free_text_answers_are_escaped_everywhere(template_repo: Path, tmp_path: Path) -> None:
+    """Quotes, backslashes and non-ASCII in free-text answers must not break any generated config file."""
+
+    awkward = {
+        "project_name": 'Ana\'s "Fraud" Lens',
+        "description": 'Reads C:\\data files, "quoted" & <tagged>; ünïcode too',
+        "team_name": 'The "A" Team \\ Ops',
+        "owner_email": "o'brien@example.com",
+    }
+    project = generate(template_repo, tmp_path / "awkward", awkward, commit=False)
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert metadata["description"] == awkward["description"]
+    assert metadata["authors"] == [{"name": awkward["team_name"], "email": awkward["owner_email"]}]
+    for name in files_of(project):
+        if name.endswith((".yml", ".yaml")) and name != "mkdocs.yml":
+            yaml.safe_load((project / name).read_text())
+    site = yaml.load((project / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)  # has !!python tags
+    assert awkward["project_name"] in site["site_name"]

@@ -317,6 +317,37 @@ def test_new_with_setup_leaves_a_green_project_with_hooks(offline: Path, tmp_pat
     result = run([sys.executable, "-m", "mlcrew", "new", dest, "--defaults", "--setup"], tmp_path)
     assert "[1/3] create the environment and install the project: uv sync" in result.stdout
     assert "[3/3] run the test suite once: uv run pytest -q" in result.stdout
-    assert "Set up: the environment is ready and the tests pass." in result.stdout
+    assert "Set up: the environment is ready, the tests pass, and uv.lock is committed." in result.stdout
+    assert run(["git", "status", "--porcelain"], dest).stdout == ""
+    assert "uv.lock" in run(["git", "log", "-1", "--name-only", "--format="], dest).stdout
     assert (dest / ".venv" / "bin" / "python").exists()
     assert "pre-commit" in (dest / ".git" / "hooks" / "pre-commit").read_text()
+
+
+def test_more_bad_input_is_one_line_and_writes_nothing(
+    offline: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Inputs that used to reach Python's own errors: each must be a one-line refusal."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    binary = tmp_path / "binary.yml"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    mixed = tmp_path / "mixed.yml"
+    mixed.write_text("1: a\nserving: batch\n")
+    plain = tmp_path / "plain-template"
+    plain.mkdir()
+    (plain / "copier.yml").write_text("x: 1\n")
+    cases = [
+        ([a_file / "x", "--defaults"], f"{a_file} is a file, so {a_file / 'x'} cannot be created"),
+        ([tmp_path / "n1", "--defaults", "--data-file", binary], "is not valid UTF-8 YAML"),
+        ([tmp_path / "n2", "--defaults", "--data-file", mixed], "every key must be a question name"),
+        ([tmp_path / "n3", "--defaults", "--data-file", tmp_path], "cannot read --data-file"),
+        ([tmp_path / "n4", "--defaults", "--template", plain], "is not a git repository, so projects made from it"),
+    ]
+    for args, message in cases:
+        assert mlcrew("new", *args) == 2, args
+        err = capsys.readouterr().err
+        assert message in err, err
+        assert err.count("\n") == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "binary.yml", "mixed.yml", "plain-template"]
+    assert a_file.read_text() == "x"

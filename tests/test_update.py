@@ -416,3 +416,23 @@ def test_every_release_of_the_real_template_updates_cleanly_to_head(
     assert not [name for name in files_of(project) if name.endswith(".rej")]
     fresh = generate(repo, tmp_path / "fresh", commit=False)
     assert_same_project(project, fresh, repo)
+
+
+def test_project_in_a_monorepo_reports_paths_relative_to_the_project(
+    releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project in a subdirectory of a bigger repository: git speaks from the repo root, the summary must not."""
+    mono = tmp_path / "mono"
+    mono.mkdir()
+    git(mono, "init", "--quiet", "--initial-branch=main")
+    (mono / "other-service.txt").write_text("not ours\n")
+    project = mono / "product"
+    shutil.copytree(releases.edited, project, ignore=shutil.ignore_patterns(".git"))
+    git(mono, "add", "--all")
+    git(mono, "commit", "--quiet", "-m", "monorepo")
+    assert mlcrew("update", project, "--defaults", "--trust", "--conflict", "rej") == 1
+    out = capsys.readouterr().out
+    assert "the template's hunks in README.md.rej did not apply" in out
+    assert "product/" not in out  # every path is relative to the project, as the user sees it
+    assert (project / "README.md.rej").is_file()
+    assert (mono / "other-service.txt").read_text() == "not ours\n"

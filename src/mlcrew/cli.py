@@ -7,6 +7,7 @@ copier, jinja, questionary) only when it runs.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,12 +50,21 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.setup:
         from mlcrew.environment import set_up
 
-        set_up(created.path, hooks=created.committed, echo=_echo)
-        _echo("Set up: the environment is ready and the tests pass.")
+        try:
+            set_up(created.path, hooks=created.committed, echo=_echo)
+        except KeyboardInterrupt:
+            raise MlcrewError(
+                f"set-up cancelled; the project is in {created.path}: finish with `uv sync` there", exit_code=130
+            ) from None
+        if created.committed and (created.path / "uv.lock").is_file():
+            # CI installs exactly these versions, and `mlcrew update` needs a clean tree.
+            generate.commit_all(created.path, "Lock the dependencies (uv.lock)", answers, paths=["uv.lock"])
+        _echo("Set up: the environment is ready, the tests pass, and uv.lock is committed.")
     _echo("\nNext steps:")
-    _echo(f"  cd {args.dest}")
+    _echo(f"  cd {shlex.quote(args.dest)}")
     if not args.setup:
         _echo("  python -m pip install uv && uv sync    # set up the environment")
+        _echo("  git add uv.lock && git commit -m 'Lock the dependencies'")
     _echo("  uv run pytest                          # run the tests")
     _echo("  less docs/ways-of-working.md           # how the team works here")
     return 0

@@ -2,7 +2,7 @@
 
 
 class MlcrewError(Exception):
-    """A user-facing failure: the CLI prints `mlcrew: <message>` and exits with `exit_code`.
+    """A user-facing failure: the CLI prints `mlcrew: error: <message>` and exits with `exit_code`.
 
     Raised instead of letting copier's `ValueError`s, plumbum's process errors or git's stderr reach
     the terminal as tracebacks. The message names the problem and how to fix it.

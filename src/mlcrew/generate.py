@@ -6,7 +6,9 @@ committed can take its first update without anyone remembering a step.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,13 @@ def check_destination(dest: Path) -> None:
         raise MlcrewError(f"{dest} exists and is a file: choose a new directory for the project")
     if dest.is_dir() and any(dest.iterdir()):
         raise MlcrewError(f"{dest} exists and is not empty: choose a new directory (mlcrew never overwrites files)")
+    parent = dest.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise MlcrewError(f"{parent} is a file, so {dest} cannot be created: choose another directory")
+    if not os.access(parent, os.W_OK):
+        raise MlcrewError(f"{parent} is not writable, so {dest} cannot be created: choose another directory")
 
 
 def create_project(
@@ -112,8 +121,8 @@ def git_identity(repo: Path) -> tuple[str | None, str | None]:
     return found.get("user.name") or None, found.get("user.email") or None
 
 
-def commit_all(repo: Path, message: str, answers: dict[str, Any]) -> str | None:
-    """`git init` (branch main) and commit everything; returns a note if an identity was lent.
+def commit_all(repo: Path, message: str, answers: dict[str, Any], paths: Sequence[str] = ("--all",)) -> str | None:
+    """`git init` (branch main) and commit `paths` (everything by default); returns a note if an identity was lent.
 
     On a machine with no git identity the commit is made as the owning team (from the answers), so
     the first commit never fails with git's "Please tell me who you are"; the note says how to set
@@ -121,7 +130,7 @@ def commit_all(repo: Path, message: str, answers: dict[str, Any]) -> str | None:
     """
     if not (repo / ".git").exists():
         sources.git("init", "--quiet", "--initial-branch=main", cwd=repo)
-    sources.git("add", "--all", cwd=repo)
+    sources.git("add", *paths, cwd=repo)
     name, email = git_identity(repo)
     identity: list[str] = []
     note = None

@@ -106,9 +106,10 @@ def load_project(path: Path) -> Project:
         )
     try:
         answers = yamlio.safe_load(answers_file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeDecodeError):
         raise MlcrewError(
-            f"{answers_file} is not valid YAML: restore it from git (`git checkout -- .copier-answers.yml`)"
+            f"{answers_file} is not valid UTF-8 YAML: restore the version copier wrote from git history "
+            "(`git log -- .copier-answers.yml`)"
         ) from None
     if not isinstance(answers, dict) or "package_name" not in answers:
         raise MlcrewError(f"{answers_file} has no package_name: restore it from git, it is never edited by hand")

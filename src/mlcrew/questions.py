@@ -187,10 +187,12 @@ def parse_data(pairs: list[str], data_file: str | None) -> dict[str, Any]:
             loaded = yamlio.safe_load(Path(data_file).read_text(encoding="utf-8"))
         except OSError as error:
             raise MlcrewError(f"cannot read --data-file {data_file}: {error.strerror}") from None
-        except yaml.YAMLError as error:
-            raise MlcrewError(f"--data-file {data_file} is not valid YAML: {error}".splitlines()[0]) from None
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            raise MlcrewError(f"--data-file {data_file} is not valid UTF-8 YAML: {error}".splitlines()[0]) from None
         if loaded is not None and not isinstance(loaded, dict):
             raise MlcrewError(f"--data-file {data_file} must hold a mapping of question: answer")
+        if loaded and not all(isinstance(key, str) for key in loaded):
+            raise MlcrewError(f"--data-file {data_file}: every key must be a question name (text)")
         data.update(loaded or {})
     for pair in pairs:
         key, sep, value = pair.partition("=")

@@ -60,8 +60,8 @@ def bundled_bundle() -> Path:
     path = Path(__file__).with_name(_BUNDLE_RESOURCE)
     if not path.is_file():
         raise MlcrewError(
-            "this mlcrew installation has no bundled template (an editable or source install?): "
-            "pass --template PATH_OR_URL, or install mlcrew from a wheel (pip install .)"
+            "this mlcrew installation has no bundled template (an editable or source install?): install mlcrew "
+            f"from a wheel (pip install .), set {BUNDLE_ENV_VAR} to a template bundle, or (mlcrew new) pass --template"
         )
     return path
 
@@ -92,6 +92,11 @@ def resolve(template: str | None) -> TemplateSource:
     path = Path(template).expanduser()
     if not path.exists():
         raise MlcrewError(f"template {template!r} does not exist: pass a template directory, bundle or git URL")
+    if path.is_dir() and not (path / ".git").exists():
+        raise MlcrewError(
+            f"template {template!r} is not a git repository, so projects made from it could never be updated: "
+            "run `git init && git add -A && git commit -m template && git tag v0.1.0` in it"
+        )
     return TemplateSource(url=str(path.resolve()))
 
 
@@ -161,6 +166,8 @@ def copier_errors(doing: str, src: TemplateSource, vcs_ref: str | None = None, h
         raise MlcrewError(
             f"{doing}: cannot reach the template at {src.description} ({detail}): check the URL and your network{hint}"
         ) from None
+    except OSError as error:
+        raise MlcrewError(f"{doing}: {error.strerror or error} ({error.filename})") from None
     except (copier.errors.CopierError, ValueError) as error:
         message = " ".join(str(error).split())
         if vcs_ref and "revision" in message.lower():

@@ -219,8 +219,12 @@ def dry_run(plan: Plan, new_answers: dict[str, Any], echo: Echo) -> None:
 
 
 def summarise(project: Path) -> Summary:
-    """Read the update's result from `git status` (porcelain v1, NUL-separated)."""
-    raw = sources.git("status", "--porcelain", "-z", "--untracked-files=all", cwd=project)
+    """Read the update's result from `git status` (porcelain v1, NUL-separated).
+
+    Paths are made relative to the project: in a monorepo, git reports them from the repository root.
+    """
+    prefix = sources.git("rev-parse", "--show-prefix", cwd=project).strip()
+    raw = sources.git("status", "--porcelain", "-z", "--untracked-files=all", "--", ".", cwd=project)
     entries = raw.split("\0")
     summary = Summary()
     index = 0
@@ -229,9 +233,9 @@ def summarise(project: Path) -> Summary:
         index += 1
         if len(entry) < 4:
             continue
-        state, name = entry[:2], entry[3:]
+        state, name = entry[:2], entry[3:].removeprefix(prefix)
         if "R" in state:
-            summary.renamed.append((entries[index], name))
+            summary.renamed.append((entries[index].removeprefix(prefix), name))
             index += 1
             if "U" not in state and _has_markers(project / name):
                 summary.conflicts.append(name)

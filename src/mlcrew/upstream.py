@@ -77,9 +77,10 @@ def load_project(path: Path) -> Project:
         )
     try:
         answers = yamlio.safe_load(answers_path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeDecodeError):
         raise MlcrewError(
-            f"{ANSWERS_FILE} is not valid YAML: restore it with `git checkout -- {ANSWERS_FILE}`"
+            f"{ANSWERS_FILE} is not valid UTF-8 YAML: restore the version copier wrote from git history "
+            f"(`git log -- {ANSWERS_FILE}`, then `git checkout <commit> -- {ANSWERS_FILE}`)"
         ) from None
     if not isinstance(answers, dict) or not answers.get("_src_path") or not answers.get("_commit"):
         raise MlcrewError(
