@@ -232,11 +232,7 @@ def invalid_answers(project: upstream.Project, copier_yml: str | None) -> list[F
     unknown = sorted(set(project.data) - set(answerer.by_name))
     if unknown:
         findings.append(Finding("answers-file", ANSWERS_FILE, f"answers to no question: {', '.join(unknown)}"))
-    recorded = {
-        name: value
-        for name, value in project.data.items()
-        if name in answerer.by_name and answerer.by_name[name].when is not False
-    }
+    recorded = answerer.recorded(project.data)
     try:
         answerer.answer(recorded, None)
     except MlcrewError as error:

@@ -23,15 +23,15 @@ def _echo(message: str) -> None:
 def cmd_new(args: argparse.Namespace) -> int:
     """Create a project, commit it, optionally set it up, and print the next steps."""
     from mlcrew import generate
+    from mlcrew.prompts import ask as prompt
+    from mlcrew.prompts import is_interactive
     from mlcrew.questions import parse_data
 
     data = parse_data(args.data, args.data_file)
     ask = None
     if not args.defaults:
-        if not generate.is_interactive():
+        if not is_interactive():
             raise MlcrewError("no terminal to ask the questions in: pass --defaults (and --data KEY=VALUE to answer)")
-        from mlcrew.prompts import ask as prompt
-
         ask = prompt
     created = generate.create_project(
         Path(args.dest),
@@ -72,12 +72,12 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_update(args: argparse.Namespace) -> int:
     """Update a project to a newer release of the standard (see update.py)."""
-    from mlcrew import generate, update
+    from mlcrew import update
+    from mlcrew.prompts import ask as prompt
+    from mlcrew.prompts import is_interactive
 
     ask = None if args.defaults else update.no_terminal
-    if not args.defaults and generate.is_interactive():
-        from mlcrew.prompts import ask as prompt
-
+    if not args.defaults and is_interactive():
         ask = prompt
     return update.update(
         Path(args.path),

@@ -7,7 +7,6 @@ committed can take its first update without anyone remembering a step.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,8 +144,3 @@ def commit_all(repo: Path, message: str, answers: dict[str, Any], paths: Sequenc
         )
     sources.git(*identity, "commit", "--quiet", "--no-verify", "-m", message, cwd=repo)
     return note
-
-
-def is_interactive() -> bool:
-    """Prompts need a terminal on both ends."""
-    return sys.stdin.isatty() and sys.stdout.isatty()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from mlcrew.questions import Question
+
+
+def is_interactive() -> bool:
+    """Prompts need a terminal on both ends."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def ask(question: Question, default: Any, validate: Callable[[Any], str | None]) -> Any:

@@ -134,6 +134,14 @@ class Answerer:
         when = self.render(question.when)
         return parse_bool(question.name, when) if isinstance(when, str) else bool(when)
 
+    def recorded(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers of questions this template still asks (computed values and stale keys dropped)."""
+        return {
+            name: value
+            for name, value in answers.items()
+            if name in self.by_name and self.by_name[name].when is not False
+        }
+
     def default(self, question: Question) -> Any:
         """The question's default, rendered and cast."""
         default = self.render(question.default)

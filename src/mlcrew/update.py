@@ -159,11 +159,7 @@ def plan_update(project: upstream.Project, vcs_ref: str | None, echo: Echo) -> P
 def answer_new_questions(plan: Plan, ask: Prompt | None) -> dict[str, Any]:
     """Answers for questions this version adds (asked, or their defaults); recorded answers are reused."""
     answerer = Answerer(load_questions(plan.copier_yml))
-    recorded = {
-        name: value
-        for name, value in plan.project.data.items()
-        if name in answerer.by_name and answerer.by_name[name].when is not False
-    }
+    recorded = answerer.recorded(plan.project.data)
     try:
         answers = answerer.answer(recorded, ask)
     except NoTerminalError:

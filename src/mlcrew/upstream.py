@@ -60,16 +60,10 @@ def git_ok(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproce
     )
 
 
-def load_project(path: Path) -> Project:
-    """Read a project's answers file, refusing anything copier could not update, with the fix."""
-    sources.require_git()
-    path = path.expanduser().absolute()
+def read_answers(path: Path) -> dict[str, Any]:
+    """A generated project's recorded answers; anything else is refused with the fix."""
     if not path.is_dir():
         raise MlcrewError(f"{path} is not a directory: pass the path of a project made by mlcrew new")
-    if git_ok("rev-parse", "--show-toplevel", cwd=path).returncode != 0:
-        raise MlcrewError(
-            f"{path} is not a git repository: run `git init && git add -A && git commit -m 'Initial commit'` in it"
-        )
     answers_path = path / ANSWERS_FILE
     if not answers_path.is_file():
         raise MlcrewError(
@@ -82,7 +76,21 @@ def load_project(path: Path) -> Project:
             f"{ANSWERS_FILE} is not valid UTF-8 YAML: restore the version copier wrote from git history "
             f"(`git log -- {ANSWERS_FILE}`, then `git checkout <commit> -- {ANSWERS_FILE}`)"
         ) from None
-    if not isinstance(answers, dict) or not answers.get("_src_path") or not answers.get("_commit"):
+    if not isinstance(answers, dict):
+        raise MlcrewError(f"{ANSWERS_FILE} is not a mapping of answers: restore the version copier wrote from git")
+    return answers
+
+
+def load_project(path: Path) -> Project:
+    """Read a project's answers file, refusing anything copier could not update, with the fix."""
+    sources.require_git()
+    path = path.expanduser().absolute()
+    if path.is_dir() and git_ok("rev-parse", "--show-toplevel", cwd=path).returncode != 0:
+        raise MlcrewError(
+            f"{path} is not a git repository: run `git init && git add -A && git commit -m 'Initial commit'` in it"
+        )
+    answers = read_answers(path)
+    if not answers.get("_src_path") or not answers.get("_commit"):
         raise MlcrewError(
             f"{ANSWERS_FILE} lacks _src_path or _commit (the template was not a git repository when the project "
             "was made): set them to the template's URL and version, and commit"
