@@ -65,9 +65,8 @@ def create_project(
     src = sources.resolve(template)
     data = dict(data or {})
     if data or ask is not None:
-        copier_yml, resolved_ref = sources.read_template_file(src, vcs_ref, "copier.yml")
+        copier_yml, vcs_ref = read_copier_yml(src, vcs_ref)
         answers = answer_questions(copier_yml, data, ask)
-        vcs_ref = vcs_ref or resolved_ref
     else:
         answers = {}  # --defaults and no --data: copier's own defaults, no second read of copier.yml
     created_dir = not dest.exists()
@@ -84,6 +83,21 @@ def create_project(
     if git:
         note = commit_all(dest, f"Create the project from the mlcrew template {recorded['_commit']}", recorded)
     return Created(dest, recorded, str(recorded["_commit"]), committed=git, identity_note=note)
+
+
+def read_copier_yml(src: sources.TemplateSource, vcs_ref: str | None) -> tuple[str, str | None]:
+    """The template's questions at `vcs_ref` (default: the newest release, as copier picks) and that ref."""
+    from mlcrew import upstream  # imports this module: loaded here, not at the top
+
+    with upstream.template_clone(src) as repo:
+        ref = vcs_ref or repo.latest()
+        text = repo.show(ref or "HEAD", "copier.yml")
+    if text is None:
+        raise MlcrewError(
+            f"the template has no copier.yml at {ref or 'HEAD'}: "
+            "check --vcs-ref (a tag, branch or commit of the template)"
+        )
+    return text, ref
 
 
 def _render(src: sources.TemplateSource, dest: Path, answers: dict[str, Any], vcs_ref: str | None) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -173,34 +172,6 @@ def copier_errors(doing: str, src: TemplateSource, vcs_ref: str | None = None, h
         if vcs_ref and "revision" in message.lower():
             message += ": check --vcs-ref (a tag, branch or commit of the template)"
         raise MlcrewError(f"{doing}: {message}") from None
-
-
-def read_template_file(source: TemplateSource, ref: str | None, name: str) -> tuple[str, str | None]:
-    """Read one file of the template at `ref` (default: its newest version tag, as copier picks).
-
-    Returns the text and the ref it was read at. Used to load `copier.yml` for prompting without
-    asking copier to render anything.
-    """
-    local = Path(source.url)
-    if local.is_dir() and not (local / ".git").exists():
-        return (local / name).read_text(encoding="utf-8"), None
-    with tempfile.TemporaryDirectory(prefix="mlcrew-src-") as tmp:
-        try:
-            git("clone", "--quiet", "--no-checkout", source.url, tmp, env=source.env)
-        except MlcrewError as error:
-            raise MlcrewError(
-                f"cannot reach the template at {source.description}: {error}. "
-                "Check the URL and your network, or omit --template to use the bundled template"
-            ) from None
-        resolved = ref or latest_version_tag(git("tag", "--list", cwd=Path(tmp)).split())
-        try:
-            text = git("show", f"{resolved or 'HEAD'}:{name}", cwd=Path(tmp))
-        except MlcrewError:
-            raise MlcrewError(
-                f"the template has no {name} at {resolved or 'HEAD'}: check --vcs-ref "
-                "(a tag, branch or commit of the template)"
-            ) from None
-        return text, resolved
 
 
 def latest_version_tag(tags: list[str]) -> str | None:

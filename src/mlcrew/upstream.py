@@ -183,7 +183,9 @@ def template_clone(src: sources.TemplateSource) -> Iterator[TemplateRepo]:
         try:
             sources.git("clone", "--quiet", "--no-checkout", src.url, tmp, env=src.env)
         except MlcrewError as error:
-            raise MlcrewError(f"cannot clone the template from {src.description}: {error}") from None
+            raise MlcrewError(
+                f"cannot reach the template at {src.description} ({error}): check the URL and your network"
+            ) from None
         yield TemplateRepo(src, Path(tmp))
 
 
