@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import IDENTITY, make_template_repo
+from helpers import IDENTITY, ProjectFactory, make_template_repo
 
 # Every repo the tests create commits as this identity; CI's machine has none configured.
 os.environ.update(IDENTITY)
@@ -34,38 +34,6 @@ def _isolated_copier_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator
         os.environ.pop("COPIER_CACHE_DIR", None)
     else:
         os.environ["COPIER_CACHE_DIR"] = old
-
-
-class ProjectFactory:
-    """Generated projects, made once per test session and shared between test modules.
-
-    `get(answers)` generates (plain copier) and commits; `installed(answers)` also runs `uv sync`.
-    Tests must treat these projects as read-only: copy one (shutil.copytree) before changing it.
-    """
-
-    def __init__(self, template: Path, root: Path) -> None:
-        self.template = template
-        self.root = root
-        self._made: dict[tuple[tuple[str, object], ...], Path] = {}
-        self._installed: set[Path] = set()
-
-    def get(self, **answers: object) -> Path:
-        from helpers import generate
-
-        key = tuple(sorted(answers.items()))
-        if key not in self._made:
-            name = "-".join(f"{k}={v}" for k, v in key) or "defaults"
-            self._made[key] = generate(self.template, self.root / name.replace("/", "_"), answers)
-        return self._made[key]
-
-    def installed(self, **answers: object) -> Path:
-        from helpers import install
-
-        project = self.get(**answers)
-        if project not in self._installed:
-            install(project)
-            self._installed.add(project)
-        return project
 
 
 @pytest.fixture(scope="session")

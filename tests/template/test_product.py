@@ -2,7 +2,7 @@
 
 These run the default project's own command line in a copy of the shared installed project (its
 environment is reused, nothing is reinstalled), the way a new team member would on day one. The
-option matrix (every project's own tests, linters and type checks) is tests/test_generated_project.py.
+option matrix (every project's own tests, linters and type checks) is tests/template/test_generated_project.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ProjectFactory
+from helpers import ProjectFactory
 
 CONTRACT_KEYS = {
     "model_name",

@@ -28,25 +28,16 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from conftest import ProjectFactory
-from helpers import in_project, run
+from matrix import INSTALLED, OPTIONS, combo_id, product
+from helpers import ProjectFactory, in_project, run
 
 BIN = Path(sys.executable).parent
-COMBOS = [
-    {"ci_provider": ci, "serving": serving, "regulated": regulated}
-    for ci, serving, regulated in itertools.product(
-        ["github", "gitlab", "none"], ["api", "batch", "none"], [False, True]
-    )
-]
+COMBOS = product({name: OPTIONS[name] for name in ("ci_provider", "serving", "regulated")})
 GITHUB = [combo for combo in COMBOS if combo["ci_provider"] == "github"]
 GITLAB = [combo for combo in COMBOS if combo["ci_provider"] == "gitlab"]
 SERVING = [combo for combo in COMBOS if combo["serving"] != "none" and combo["ci_provider"] != "none"]
 DIGEST = "sha256:" + "ab" * 32
 K8S_VERSION = kubernetes_validate.latest_version()  # the newest Kubernetes schemas the validator ships
-
-
-def combo_id(combo: dict[str, Any]) -> str:
-    return f"{combo['ci_provider']}-{combo['serving']}-{'regulated' if combo['regulated'] else 'standard'}"
 
 
 def workflows(project: Path) -> list[Path]:
@@ -367,8 +358,6 @@ def pipeline_commands(text: str) -> tuple[set[str], set[str]]:
 @pytest.mark.slow
 @pytest.mark.parametrize("serving", ["api", "batch", "none"])
 def test_every_session_and_marker_the_pipelines_use_exists(projects: ProjectFactory, serving: str) -> None:
-    from test_generated_project import INSTALLED
-
     # Reuse a project the generated-project tests install anyway (the noxfile does not depend on CI).
     answers = next(combo for combo in INSTALLED if combo["serving"] == serving)
     project = projects.installed(**answers)
@@ -390,8 +379,6 @@ def test_every_session_and_marker_the_pipelines_use_exists(projects: ProjectFact
 @pytest.mark.slow
 def test_release_record_reads_what_the_real_pipeline_registers(projects: ProjectFactory, tmp_path: Path) -> None:
     """deploy/release.py against the product's own metadata.json, not a hand-written one."""
-    from test_generated_project import INSTALLED
-
     answers = next(combo for combo in INSTALLED if combo["serving"] == "api")
     project = projects.installed(**answers)
     work = tmp_path / "work"

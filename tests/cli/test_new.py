@@ -10,9 +10,8 @@ from pathlib import Path
 import pexpect
 import pytest
 import yaml
-from helpers import ROOT, answers_of, files_of, git, run
+from helpers import ROOT, answers_of, files_of, git, mlcrew, run
 
-from mlcrew.cli import main
 from mlcrew.source import BUNDLE_ENV_VAR, CANONICAL_URL, build_bundle
 
 
@@ -28,11 +27,6 @@ def offline(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(BUNDLE_ENV_VAR, str(bundle))
     monkeypatch.setenv("GIT_ALLOW_PROTOCOL", "file")
     return bundle
-
-
-def mlcrew(*args: str | Path) -> int:
-    """Call the CLI in-process, exactly as the console script does."""
-    return main([str(arg) for arg in args])
 
 
 def test_new_defaults_offline_records_the_canonical_url(offline: Path, tmp_path: Path) -> None:

@@ -10,15 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ProjectFactory
-from helpers import git
+from helpers import ProjectFactory, git, mlcrew
 
 from mlcrew.check import compare
-from mlcrew.cli import main
-
-
-def mlcrew(*args: str | Path) -> int:
-    return main([str(arg) for arg in args])
 
 
 @pytest.fixture

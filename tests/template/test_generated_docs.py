@@ -3,7 +3,7 @@ Ways of Working guard catches an emptied section, and the model card names the r
 
 Docs change with ci_provider, serving, experiment_tracking and regulated (python_version and license
 only change other files). Every pair of those values is built, using the projects the installed
-matrix of test_generated_project.py installs anyway, so no project is installed for this module alone.
+matrix (tests/support/matrix.py) installs anyway, so no project is installed for this module alone.
 """
 
 from __future__ import annotations
@@ -16,31 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ProjectFactory
-from helpers import answers_of, in_project, run
-from test_generated_project import INSTALLED, combo_id
+from helpers import ProjectFactory, answers_of, in_project, run
+from matrix import INSTALLED, OPTIONS, combo_id, covering
 
 DOC_OPTIONS = ("ci_provider", "serving", "experiment_tracking", "regulated")
-
-
-def covering(combos: list[dict[str, Any]], names: tuple[str, ...]) -> list[dict[str, Any]]:
-    """A small subset of `combos` in which every pair of values of `names` (that occurs) appears."""
-    pairs = lambda combo: {((a, combo[a]), (b, combo[b])) for a, b in itertools.combinations(names, 2)}  # noqa: E731
-    uncovered = set().union(*(pairs(combo) for combo in combos))
-    chosen = []
-    while uncovered:
-        best = max(combos, key=lambda combo: len(pairs(combo) & uncovered))
-        chosen.append(best)
-        uncovered -= pairs(best)
-    return chosen
 
 
 DOC_COMBOS = covering(INSTALLED, DOC_OPTIONS)
 
 
 def test_doc_combos_cover_every_pair_of_doc_options() -> None:
-    values = {"ci_provider": 3, "serving": 3, "experiment_tracking": 2, "regulated": 2}
-    needed = sum(values[a] * values[b] for a, b in itertools.combinations(DOC_OPTIONS, 2))
+    needed = sum(len(OPTIONS[a]) * len(OPTIONS[b]) for a, b in itertools.combinations(DOC_OPTIONS, 2))
     covered = {
         ((a, combo[a]), (b, combo[b])) for combo in DOC_COMBOS for a, b in itertools.combinations(DOC_OPTIONS, 2)
     }

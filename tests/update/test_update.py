@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, TEMPLATE_FILES, answers_of, files_of, generate, git, make_template_repo, run
+from helpers import ROOT, TEMPLATE_FILES, answers_of, files_of, generate, git, make_template_repo, mlcrew, run
 from releases import ADDED, GITIGNORE_LINE, QUESTION, README_LINE, RENAMED, TEAM_OWNED, V1, V2, release_v2
 
 from mlcrew import update as updating
-from mlcrew.cli import main
 from mlcrew.source import BUNDLE_ENV_VAR, CANONICAL_URL, build_bundle
 from mlcrew.upstream import matcher, skip_if_exists
 
@@ -42,10 +41,6 @@ class Releases:
     """The same project with the team's edits committed."""
     deleted: str
     """The optional file the team deleted."""
-
-
-def mlcrew(*args: str | Path) -> int:
-    return main([str(arg) for arg in args])
 
 
 def copy(project: Path, dest: Path) -> Path:

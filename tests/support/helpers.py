@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 """The mlcrew checkout under test."""
 
 IDENTITY = {
@@ -110,3 +110,38 @@ def install(project: Path) -> None:
 def in_project(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run a command inside the project's environment, as `uv run` does for a user."""
     return run(["uv", "run", "--no-sync", *args], project, env={"UV_PYTHON_DOWNLOADS": "never"}, check=check)
+
+
+def mlcrew(*args: str | Path) -> int:
+    """Run the `mlcrew` command in-process, as the console script does (exit code returned)."""
+    from mlcrew.cli import main
+
+    return main([str(arg) for arg in args])
+
+
+class ProjectFactory:
+    """Generated projects, made once per test session and shared between test modules.
+
+    `get(answers)` generates (plain copier) and commits; `installed(answers)` also runs `uv sync`.
+    Tests must treat these projects as read-only: copy one (shutil.copytree) before changing it.
+    """
+
+    def __init__(self, template: Path, root: Path) -> None:
+        self.template = template
+        self.root = root
+        self._made: dict[tuple[tuple[str, object], ...], Path] = {}
+        self._installed: set[Path] = set()
+
+    def get(self, **answers: object) -> Path:
+        key = tuple(sorted(answers.items()))
+        if key not in self._made:
+            name = "-".join(f"{k}={v}" for k, v in key) or "defaults"
+            self._made[key] = generate(self.template, self.root / name.replace("/", "_"), answers)
+        return self._made[key]
+
+    def installed(self, **answers: object) -> Path:
+        project = self.get(**answers)
+        if project not in self._installed:
+            install(project)
+            self._installed.add(project)
+        return project

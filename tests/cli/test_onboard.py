@@ -16,9 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ProjectFactory
-from helpers import ROOT, run
-from test_generated_project import INSTALLED
+from helpers import ROOT, ProjectFactory, run
+from matrix import INSTALLED
 
 from mlcrew.cli import build_parser
 from mlcrew.onboard import ROLES, Project, load_project, parse_sections, read_exercises, record_path
