@@ -77,6 +77,7 @@ PAIRWISE = covering(product(OPTIONS), list(OPTIONS))
 CODE_OPTIONS = ("serving", "experiment_tracking", "regulated")
 """The options that change the code a team runs: installed as a full product."""
 
+
 def _installed() -> list[Combo]:
     """The full product of CODE_OPTIONS; the other options' values chosen to cover the most pairs."""
     runnable = {**OPTIONS, "python_version": RUNNABLE_PYTHONS}
