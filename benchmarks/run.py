@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 from helpers import IDENTITY, make_template_repo  # noqa: E402  (the tests' template repo, kept in one place)
 
-from mlcrew.source import BUNDLE_ENV_VAR, build_bundle, redirect_env  # noqa: E402
+from mlcrew.template import BUNDLE_ENV_VAR, build_bundle, redirect_env  # noqa: E402
 
 GROUPS = ("startup", "create", "green", "update", "scale")
 SCHEMA = "mlcrew-bench/1"

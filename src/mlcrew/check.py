@@ -1,61 +1,47 @@
-"""`mlcrew check`: how far a project has drifted from the standard, for a person or for CI.
+"""`mlcrew check`: how far a project has drifted from the standard, for a person, for CI and for a fleet.
 
 The reference is a fresh render of the project's own template version (`_commit`) with its own
 answers: exactly what the standard gave this project. Against it, mlcrew reports the version gap to
-the newest release, the standard's guard rails that were removed (pre-commit hooks, CI jobs and
-stages, nox sessions, Ways of Working sections, the logging module, tool configuration), and a
-hand-edited answers file. Ordinary customisation (an edited README, extra dependencies) is listed as
+the newest release (copier's own PEP 440 reading of the template's tags), the standard's guard rails
+that were removed (check_rules.RULES), conflict markers left anywhere in the tree, and answers that
+copier did not write. Ordinary customisation (an edited README, extra dependencies) is listed as
 information, not as drift: the three-way merge of `mlcrew update` keeps it.
+
+`Standard` keeps template clones and renders for the duration, so `mlcrew fleet` pays one clone per
+template and one render per distinct (version, answers), not one per repository.
 """
 
 from __future__ import annotations
 
-import ast
-import re
-import sys
+import json
 import tempfile
-from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Literal
 
-import yaml
-
-from mlcrew import upstream, yamlio
+from mlcrew import copier_calls, git, template, versions, yamlio
+from mlcrew.check_rules import RULES, Rule
+from mlcrew.console import Echo
+from mlcrew.copier_yml import TemplateConfig, matcher
 from mlcrew.errors import MlcrewError
-from mlcrew.generate import ANSWERS_FILE
-from mlcrew.questions import Answerer, load_questions
+from mlcrew.project import ANSWERS_FILE, Project, load
+from mlcrew.template import TemplateRepo, TemplateSource
 
-Echo = Callable[[str], None]
-
-OWNED = [
-    ".pre-commit-config.yaml",
-    ".github/workflows/*",
-    ".gitlab-ci.yml",
-    "noxfile.py",
-    "pyproject.toml",
-    "docs/ways-of-working.md",
-    "CODEOWNERS",
-    ".github/CODEOWNERS",
-]
-"""Files the standard owns: deleting one is drift (their content is compared piece by piece below)."""
-
-VERBATIM = re.compile(r"^src/[^/]+/(log|logs|logger|logging_config|logging_setup|log_config|observability)\.py$")
-"""Modules kept as the standard wrote them: any change is drift (the logging conventions)."""
-
-_GITLAB_KEYWORDS = {"stages", "variables", "default", "include", "workflow", "image", "services", "cache"}
-_GITLAB_KEYWORDS |= {"before_script", "after_script", "spec"}
+State = Literal["current", "behind", "ahead", "untagged"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Finding:
     """One way the project departs from its standard."""
 
     kind: str
     """version | deleted | diverged | hooks-removed | jobs-removed | stages-removed | sessions-removed |
-    tool-config | ways-of-working | answers-file"""
+    tool-config | ways-of-working | answers-file | conflict-markers"""
     path: str | None
     message: str
+    line: int | None = None
 
 
 @dataclass
@@ -66,48 +52,69 @@ class Report:
     template: str
     version: str
     latest: str | None
+    state: State = "current"
     behind: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     customised: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def current(self) -> bool:
         return not self.behind
 
     @property
+    def drift(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.kind != "version"]
+
+    @property
     def compliant(self) -> bool:
-        return not [finding for finding in self.findings if finding.kind != "version"]
+        return not self.drift
 
     @property
     def exit_code(self) -> int:
         return 0 if self.current and self.compliant else 1
 
     def to_json(self) -> dict[str, Any]:
+        """The stable JSON form (docs/cli.md documents every key)."""
         return {
             "project": self.project,
             "template": self.template,
             "version": self.version,
             "latest": self.latest,
+            "state": self.state,
             "current": self.current,
             "compliant": self.compliant,
             "behind": self.behind,
             "findings": [asdict(finding) for finding in self.findings],
             "customised": self.customised,
+            "notes": self.notes,
         }
 
+    def version_line(self) -> str:
+        if self.behind:
+            untagged = f" (on the untagged template commit {self.version})" if self.state == "untagged" else ""
+            return f"{len(self.behind)} release(s) behind: {', '.join(self.behind)}{untagged}"
+        if self.state == "untagged":
+            after = f"after the newest release {self.latest}" if self.latest else "the template has no release yet"
+            return f"on an untagged template commit ({self.version}; {after})"
+        if self.state == "ahead":
+            return f"ahead of the newest release {self.latest} ({self.version})"
+        return f"current ({self.version} is the newest release)"
+
     def human(self) -> str:
-        lines = [f"mlcrew check: {self.project} (template {self.version}, from {self.template})"]
-        if self.current:
-            lines.append(f"  version: current ({self.version} is the newest release)")
-        else:
-            lines.append(f"  version: {len(self.behind)} release(s) behind: {', '.join(self.behind)}")
+        lines = [*self.notes, f"mlcrew check: {self.project} (template {self.version}, from {self.template})"]
+        lines.append(f"  version: {self.version_line()}")
+        if self.behind:
             lines.append("    fix: mlcrew update (shows what each release changes before applying it)")
-        drift = [finding for finding in self.findings if finding.kind != "version"]
-        if drift:
-            lines.append(f"  drift from the standard ({len(drift)}):")
-            lines.extend(f"    {finding.path or '-'}: {finding.message}" for finding in drift)
+        if self.drift:
+            lines.append(f"  drift from the standard ({len(self.drift)}):")
+            for finding in self.drift:
+                where = f"{finding.path}:{finding.line}" if finding.line else finding.path or "-"
+                lines.append(f"    {where}: {finding.message}")
         else:
-            lines.append("  standard: compliant (no guard rail removed, answers file as copier wrote it)")
+            lines.append(
+                "  standard: compliant (no guard rail removed, no conflict left, answers as copier wrote them)"
+            )
         if self.customised:
             lines.append(f"  customised (fine, kept by updates): {', '.join(self.customised)}")
         verdict = "OK" if self.exit_code == 0 else "NOT OK"
@@ -117,175 +124,241 @@ class Report:
         return "\n".join(lines)
 
 
-def _yaml(data: bytes) -> Any:
-    try:
-        return yamlio.safe_load(data.decode("utf-8", errors="replace"))
-    except yaml.YAMLError:
-        return None
+class Standard:
+    """Template sources, clones and renders shared by every project checked in one run."""
+
+    def __init__(self, echo: Echo) -> None:
+        self.echo = echo
+        self._stack = ExitStack()
+        self._sources: dict[str, TemplateSource] = {}
+        self._repos: dict[str, TemplateRepo] = {}
+        self._renders: dict[tuple[str, str, str], dict[str, bytes]] = {}
+        self.renders_made = 0
+
+    def __enter__(self) -> Standard:
+        return self
+
+    def __exit__(self, *exc: object | TracebackType) -> None:
+        self._stack.close()
+
+    def source(self, src_path: str) -> TemplateSource:
+        if src_path not in self._sources:
+            self._sources[src_path] = template.for_project(src_path, self.echo)
+        return self._sources[src_path]
+
+    def repo(self, src: TemplateSource) -> TemplateRepo:
+        key = f"{src.url}\0{src.bundle}"
+        if key not in self._repos:
+            self._repos[key] = self._stack.enter_context(template.clone(src))
+        return self._repos[key]
+
+    def render(self, src: TemplateSource, commit: str, data: dict[str, Any]) -> dict[str, bytes]:
+        """The files the template at `commit` gives these answers (rendered once per distinct pair)."""
+        key = (f"{src.url}\0{src.bundle}", commit, json.dumps(data, sort_keys=True, default=str))
+        if key not in self._renders:
+            with tempfile.TemporaryDirectory(prefix="mlcrew-check-") as tmp:
+                root = copier_calls.render(src, commit, data, Path(tmp) / "standard")
+                self._renders[key] = tree(root)
+            self.renders_made += 1
+        return self._renders[key]
 
 
-def hook_ids(data: bytes) -> set[str]:
-    """The hook ids of a pre-commit config."""
-    config = _yaml(data)
-    if not isinstance(config, dict):
-        return set()
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under `root` (relative POSIX path -> bytes), outside `.git`."""
     return {
-        str(hook.get("id"))
-        for repo in config.get("repos") or []
-        if isinstance(repo, dict)
-        for hook in repo.get("hooks") or []
-        if isinstance(hook, dict)
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(root).parts
     }
 
 
-def workflow_jobs(data: bytes) -> set[str]:
-    """Job ids of a GitHub Actions workflow."""
-    config = _yaml(data)
-    jobs = config.get("jobs") if isinstance(config, dict) else None
-    return set(jobs) if isinstance(jobs, dict) else set()
-
-
-def gitlab_parts(data: bytes) -> tuple[set[str], set[str]]:
-    """(stages, jobs) of a GitLab CI file."""
-    config = _yaml(data)
-    if not isinstance(config, dict):
-        return set(), set()
-    stages = {str(stage) for stage in config.get("stages") or []}
-    jobs = {str(key) for key in config if str(key) not in _GITLAB_KEYWORDS and not str(key).startswith(".")}
-    return stages, jobs
-
-
-def nox_sessions(data: bytes) -> set[str]:
-    """Names of functions decorated as nox sessions."""
-    try:
-        module = ast.parse(data.decode("utf-8", errors="replace"))
-    except SyntaxError:
-        return set()
-    return {
-        node.name
-        for node in ast.walk(module)
-        if isinstance(node, ast.FunctionDef)
-        and any("session" in ast.unparse(decorator) for decorator in node.decorator_list)
-    }
-
-
-def headings(data: bytes) -> list[str]:
-    """The `## ` section headings of a Markdown document."""
-    return [line[3:].strip() for line in data.decode("utf-8", errors="replace").splitlines() if line.startswith("## ")]
-
-
-def tool_config(data: bytes) -> dict[str, Any]:
-    """The guard rails in pyproject.toml: ruff's rule selection and mypy's strictness."""
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10: no TOML parser in the standard library; skip this comparison
-        return {}
-    try:
-        tool = tomllib.loads(data.decode("utf-8", errors="replace")).get("tool", {})
-    except tomllib.TOMLDecodeError:
-        return {}
-    lint = tool.get("ruff", {}).get("lint", {})
-    return {
-        "ruff rules": set(lint.get("select", []) + lint.get("extend-select", [])),
-        "mypy strict": {"strict"} if tool.get("mypy", {}).get("strict") else set(),
-        "tools": {name for name in ("ruff", "mypy", "pytest") if name in tool},
-    }
-
-
-def compare(name: str, standard: bytes, mine: bytes) -> list[Finding]:
-    """Guard rails in `standard` that `mine` removed (empty: only customised)."""
-    removed: list[tuple[str, set[str]]] = []
-    if name == ".pre-commit-config.yaml":
-        removed.append(("hooks-removed", hook_ids(standard) - hook_ids(mine)))
-    elif name.startswith(".github/workflows/"):
-        removed.append(("jobs-removed", workflow_jobs(standard) - workflow_jobs(mine)))
-    elif name == ".gitlab-ci.yml":
-        (stages, jobs), (my_stages, my_jobs) = gitlab_parts(standard), gitlab_parts(mine)
-        removed += [("stages-removed", stages - my_stages), ("jobs-removed", jobs - my_jobs)]
-    elif name == "noxfile.py":
-        removed.append(("sessions-removed", nox_sessions(standard) - nox_sessions(mine)))
-    elif name == "docs/ways-of-working.md":
-        removed.append(("ways-of-working", set(headings(standard)) - set(headings(mine))))
-    elif name == "pyproject.toml":
-        theirs, ours = tool_config(standard), tool_config(mine)
-        for key, values in theirs.items():
-            removed.append(("tool-config", {f"{key}: {value}" for value in values - ours.get(key, set())}))
-    elif VERBATIM.match(name):
-        return [Finding("diverged", name, "changed from the standard's version (fix: mlcrew update, or restore it)")]
-    what = {
-        "hooks-removed": "pre-commit hooks removed",
-        "jobs-removed": "CI jobs removed",
-        "stages-removed": "CI stages removed",
-        "sessions-removed": "nox sessions removed",
-        "ways-of-working": "required Ways of Working sections missing",
-        "tool-config": "tool configuration removed",
-    }
-    return [Finding(kind, name, f"{what[kind]}: {', '.join(sorted(items))}") for kind, items in removed if items]
-
-
-def invalid_answers(project: upstream.Project, copier_yml: str | None) -> list[Finding]:
-    """Answers the template at `_commit` does not ask or would reject: only a hand edit puts them there."""
-    if not copier_yml:
-        return []
+def compare(name: str, standard: bytes, mine: bytes, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
+    """Guard rails in the standard's `name` that the project's version removed (empty: only customised)."""
     findings = []
-    answerer = Answerer(load_questions(copier_yml))
-    unknown = sorted(set(project.data) - set(answerer.by_name))
-    if unknown:
-        findings.append(Finding("answers-file", ANSWERS_FILE, f"answers to no question: {', '.join(unknown)}"))
-    recorded = answerer.recorded(project.data)
-    try:
-        answerer.answer(recorded, None)
-    except MlcrewError as error:
-        findings.append(Finding("answers-file", ANSWERS_FILE, f"invalid answer: {str(error).split(' (pass')[0]}"))
+    for rule in rules:
+        if not matcher([rule.pattern])(name):
+            continue
+        missing = rule.read(standard) - rule.read(mine)
+        if not missing:
+            continue
+        if rule.kind == "diverged":
+            findings.append(Finding(rule.kind, name, f"{rule.label} (fix: mlcrew update, or restore it)"))
+        else:
+            findings.append(Finding(rule.kind, name, f"{rule.label}: {', '.join(sorted(missing))}"))
     return findings
 
 
-def answers_text_finding(project: upstream.Project, rendered: bytes | None) -> list[Finding]:
-    """An answers file that is not byte for byte what copier writes for these answers was edited by hand."""
-    if rendered is None or rendered == (project.path / ANSWERS_FILE).read_bytes():
+def required(name: str, rules: tuple[Rule, ...] = RULES) -> bool:
+    """Whether deleting `name` is drift."""
+    return any(rule.required and matcher([rule.pattern])(name) for rule in rules)
+
+
+def conflict_markers(project: Path) -> list[Finding]:
+    """Conflict markers in any tracked or untracked (not ignored) text file, with file and line."""
+    result = git.run(
+        "grep",
+        "-n",
+        "-I",
+        "-z",
+        "--untracked",
+        "-E",
+        "-e",
+        "^(<<<<<<<|>>>>>>>)( |$)",
+        "--",
+        ".",
+        cwd=project,
+        check=False,
+    )
+    findings = []
+    for line in result.stdout.splitlines():
+        parts = line.split("\0")
+        if len(parts) >= 3 and parts[1].isdigit():
+            marker = parts[2][:7]
+            findings.append(
+                Finding("conflict-markers", parts[0], f"conflict marker {marker} left (resolve it)", int(parts[1]))
+            )
+    return findings
+
+
+def answer_problems(project: Project, config: TemplateConfig) -> list[Finding]:
+    """Answers the template at `_commit` does not ask or would not accept: only a hand edit puts them there."""
+    findings = []
+    unknown = sorted(set(project.data) - set(config.asked))
+    if unknown:
+        findings.append(Finding("answers-file", ANSWERS_FILE, f"answers to no question: {', '.join(unknown)}"))
+    for name, question in config.asked.items():
+        if name in project.data and question.choices and project.data[name] not in question.choices:
+            allowed = ", ".join(map(str, question.choices))
+            findings.append(
+                Finding(
+                    "answers-file",
+                    ANSWERS_FILE,
+                    f"invalid answer: {name}={project.data[name]!r} is not one of: {allowed}",
+                )
+            )
+    return findings
+
+
+def hand_edits(project: Project) -> list[Finding]:
+    """Answers changed without copier: in the working tree, or by a commit that changed nothing else.
+
+    Copier changes an answer only together with the files it renders differently (`copier update
+    --vcs-ref :current: -d KEY=VALUE`), so an answers-only change is a hand edit, even when the new
+    answer is valid (serving: api -> batch leaves an API the standard no longer describes).
+    """
+    here = project.path
+    status = git.output("status", "--porcelain", "--untracked-files=no", "--", ".", cwd=here).splitlines()
+    changed = {line[3:] for line in status}
+    prefix = git.output("rev-parse", "--show-prefix", cwd=here).strip()
+    answers_path = f"{prefix}{ANSWERS_FILE}"
+    if answers_path in changed or ANSWERS_FILE in changed:
+        committed = _answers_at(here, "HEAD")
+        differ = _changed_answers(committed, project.answers)
+        if differ and len(changed) == 1:
+            return [
+                Finding(
+                    "answers-file",
+                    ANSWERS_FILE,
+                    f"uncommitted hand edit of {', '.join(differ)}: undo it with "
+                    f"`git checkout HEAD -- {ANSWERS_FILE}`, and change answers with "
+                    "`copier update --vcs-ref :current: -d KEY=VALUE`",
+                )
+            ]
+    last = git.run("log", "-1", "--format=%H", "--", ANSWERS_FILE, cwd=here, check=False).stdout.strip()
+    if not last:
+        return []
+    files = git.output("show", "--name-only", "--format=", last, "--", ".", cwd=here).split()
+    if not git.succeeds("rev-parse", "--verify", "--quiet", f"{last}^", cwd=here) or files != [answers_path]:
+        return []
+    differ = _changed_answers(_answers_at(here, f"{last}^"), _answers_at(here, last))
+    if not differ:
         return []
     return [
         Finding(
             "answers-file",
             ANSWERS_FILE,
-            "edited by hand (copier would write it differently): restore it with git, and change answers "
-            "with `copier update --vcs-ref :current: -d KEY=VALUE` instead",
+            f"{', '.join(differ)} changed by hand in commit {last[:10]} (no file changed with it): revert it "
+            f"(`git revert {last[:10]}`) and change answers with `copier update --vcs-ref :current: -d KEY=VALUE`",
         )
     ]
 
 
-def check(path: Path, echo: Echo | None = None) -> Report:
+def _answers_at(repo: Path, ref: str) -> dict[str, Any]:
+    result = git.run("show", f"{ref}:./{ANSWERS_FILE}", cwd=repo, check=False)
+    try:
+        loaded = yamlio.safe_load(result.stdout) if result.returncode == 0 else {}
+    except Exception:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _changed_answers(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Answers (not copier's `_commit`/`_src_path`) whose value differs, as `key: old -> new`."""
+    keys = sorted({key for key in {*before, *after} if not str(key).startswith("_")})
+    return [f"{key}: {before.get(key)!r} -> {after.get(key)!r}" for key in keys if before.get(key) != after.get(key)]
+
+
+def version_findings(report: Report, repo: TemplateRepo, project: Project) -> None:
+    """Fill the report's version state the way copier compares versions (PEP 440 of `git describe`)."""
+    latest = report.latest
+    current = repo.version(project.commit)
+    if not versions.is_release(project.commit):
+        report.state = "untagged"
+    if latest is None:
+        return
+    newest = repo.version(latest)
+    report.behind = sorted(
+        (tag for tag in repo.tags if versions.is_release(tag) and current < repo.version(tag) <= newest),
+        key=repo.version,
+    )
+    if report.behind:
+        report.state = "behind" if report.state != "untagged" else "untagged"
+        report.findings.append(
+            Finding("version", None, f"behind the newest release {latest}: {', '.join(report.behind)}")
+        )
+    elif current > newest and report.state != "untagged":
+        report.state = "ahead"
+
+
+def check(path: Path, standard: Standard | None = None) -> Report:
     """Build the drift report for the project at `path` (nothing in it is changed)."""
-    project = upstream.load_project(path)
-    note = echo or (lambda message: print(message, file=sys.stderr))
-    src = upstream.resolve_source(project, note)
-    with upstream.template_clone(src) as repo:
-        if not repo.has(project.commit):
+    project = load(path)
+    notes: list[str] = []
+    with ExitStack() as stack:
+        if standard is None:
+            standard = stack.enter_context(Standard(notes.append))
+        src = standard.source(project.src_path)
+        repo = standard.repo(src)
+        if repo.commit(project.commit) is None:
             raise MlcrewError(
-                f"the template at {src.description} lacks the project's version {project.commit} (_commit): "
-                "check _src_path and _commit in .copier-answers.yml, or upgrade mlcrew for a newer bundled template"
+                f"the template at {src.description} lacks the project's version {project.commit} (_commit)",
+                fix="check _src_path and _commit in .copier-answers.yml, or upgrade mlcrew for a newer bundled "
+                "template",
+                where="_commit",
             )
-        latest = repo.latest()
-        behind = repo.releases_between(project.commit, latest) if latest else []
-        copier_yml = repo.show(project.commit, "copier.yml")
-    report = Report(str(project.path), project.src_path, project.commit, latest, behind)
-    if behind:
-        report.findings.append(Finding("version", None, f"behind the newest release {latest}: {', '.join(behind)}"))
-    invalid = invalid_answers(project, copier_yml)
-    if invalid:  # the template cannot render these answers, so there is no reference to compare files with
-        report.findings.extend(invalid)
-        return report
-    team_owned = upstream.matcher(upstream.skip_if_exists(copier_yml))
-    standard_owned = upstream.matcher(OWNED)
-    with tempfile.TemporaryDirectory(prefix="mlcrew-check-") as tmp:
-        standard = upstream.tree(upstream.render(src, project.commit, project.data, Path(tmp) / "standard"))
+        config = repo.config(project.commit)
+        report = Report(str(project.path), project.src_path, project.commit, repo.latest(), notes=notes)
+        version_findings(report, repo, project)
+        report.findings.extend(conflict_markers(project.path))
+        report.findings.extend(hand_edits(project))
+        problems = answer_problems(project, config)
+        report.findings.extend(problems)
+        if problems:  # the template cannot render these answers: there is no reference to compare files with
+            return report
+        data = {key: value for key, value in project.data.items() if key in config.asked}
+        compare_files(report, project, config, standard.render(src, project.commit, data))
+    return report
+
+
+def compare_files(report: Report, project: Project, config: TemplateConfig, standard: dict[str, bytes]) -> None:
+    """Removed guard rails, deleted required files and customisation, file by file against the standard."""
+    team_owned = config.team_owned()
     for name, content in sorted(standard.items()):
         if name == ANSWERS_FILE or team_owned(name):
             continue
         mine_path = project.path / name
-        owned = standard_owned(name) or bool(VERBATIM.match(name))
         if not mine_path.is_file():
-            if owned:
+            if required(name):
                 report.findings.append(Finding("deleted", name, "deleted, but the standard requires it (restore it)"))
             else:
                 report.customised.append(f"{name} (deleted)")
@@ -297,5 +370,13 @@ def check(path: Path, echo: Echo | None = None) -> Report:
         report.findings.extend(found)
         if not found:
             report.customised.append(name)
-    report.findings.extend(answers_text_finding(project, standard.get(ANSWERS_FILE)))
-    return report
+    rendered = standard.get(ANSWERS_FILE)
+    if rendered is not None and rendered != (project.path / ANSWERS_FILE).read_bytes():
+        report.findings.append(
+            Finding(
+                "answers-file",
+                ANSWERS_FILE,
+                "edited by hand (copier would write it differently): restore it with git, and change answers "
+                "with `copier update --vcs-ref :current: -d KEY=VALUE` instead",
+            )
+        )

@@ -1,92 +1,106 @@
 """The `mlcrew` command: a thin argparse layer over plain functions that tests call directly.
 
 Start-up stays fast because nothing heavy is imported here: each command imports its module (and
-copier, jinja, questionary) only when it runs.
+copier, jinja, questionary) only when it runs. Errors are formatted here, in one line, from the
+fields of `MlcrewError`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlcrew import __version__
+from mlcrew.console import echo
 from mlcrew.errors import MlcrewError
 
+if TYPE_CHECKING:
+    from mlcrew.new import Created
 
-def _echo(message: str) -> None:
-    print(message, flush=True)
+ROLES = ("data-scientist", "data-engineer", "software-engineer", "platform-engineer", "product-owner")
+"""`mlcrew onboard --role` values (onboard.ROLES has their headings; a test keeps the two equal)."""
 
 
 def cmd_new(args: argparse.Namespace) -> int:
     """Create a project, commit it, optionally set it up, and print the next steps."""
-    from mlcrew import generate
-    from mlcrew.prompts import ask as prompt
-    from mlcrew.prompts import is_interactive
-    from mlcrew.questions import parse_data
+    from mlcrew import answers, new
+    from mlcrew.console import is_interactive
 
-    data = parse_data(args.data, args.data_file)
-    ask = None
-    if not args.defaults:
-        if not is_interactive():
-            raise MlcrewError("no terminal to ask the questions in: pass --defaults (and --data KEY=VALUE to answer)")
-        ask = prompt
-    created = generate.create_project(
+    data = answers.parse(args.data, args.data_file)
+    if not args.defaults and not is_interactive():
+        raise MlcrewError("no terminal to ask the questions in", fix="pass --defaults (and --data KEY=VALUE to answer)")
+    created = new.create(
         Path(args.dest),
-        template=args.template,
+        template_src=args.template,
         vcs_ref=args.vcs_ref,
         data=data,
-        ask=ask,
-        git=not args.no_git,
+        defaults=args.defaults,
+        git_init=not args.no_git,
     )
-    answers = created.answers
-    _echo(f"Created {answers['project_name']} in {created.path} (mlcrew template {created.template_version}).")
+    echo(f"Created {created.name} in {created.path} (mlcrew template {created.template_version}).")
     if created.committed:
-        _echo("Committed everything as the first commit on branch main.")
+        echo("Committed everything as the first commit on branch main.")
     if created.identity_note:
-        _echo(f"Note: {created.identity_note}")
+        echo(f"Note: {created.identity_note}")
     if args.setup:
-        from mlcrew.environment import set_up
-
-        try:
-            set_up(created.path, hooks=created.committed, echo=_echo)
-        except KeyboardInterrupt:
-            raise MlcrewError(
-                f"set-up cancelled; the project is in {created.path}: finish with `uv sync` there", exit_code=130
-            ) from None
-        if created.committed and (created.path / "uv.lock").is_file():
-            # CI installs exactly these versions, and `mlcrew update` needs a clean tree.
-            generate.commit_all(created.path, "Lock the dependencies (uv.lock)", answers, paths=["uv.lock"])
-        _echo("Set up: the environment is ready, the tests pass, and uv.lock is committed.")
-    _echo("\nNext steps:")
-    _echo(f"  cd {shlex.quote(args.dest)}")
-    if not args.setup:
-        _echo("  python -m pip install uv && uv sync    # set up the environment")
-        _echo("  git add uv.lock && git commit -m 'Lock the dependencies'")
-    _echo("  uv run pytest                          # run the tests")
-    _echo("  less docs/ways-of-working.md           # how the team works here")
+        set_up(created)
+    echo("\nNext steps:")
+    for command, why in next_steps(args.dest, created.committed, args.setup):
+        echo(f"  {command:<52} # {why}")
     return 0
+
+
+def set_up(created: Created) -> None:
+    """`--setup`: environment, hooks, one test run, and `uv.lock` committed (CI installs exactly it)."""
+    from mlcrew import bootstrap, new
+
+    try:
+        bootstrap.set_up(created.path, hooks=created.committed, echo=echo)
+    except KeyboardInterrupt:
+        raise MlcrewError(
+            f"set-up cancelled; the project is in {created.path}", fix="finish with `uv sync` there", exit_code=130
+        ) from None
+    if created.committed and (created.path / "uv.lock").is_file():
+        new.commit_all(created.path, "Lock the dependencies (uv.lock)", created.answers, paths=["uv.lock"])
+    hooks = ", the pre-commit hooks are installed" if created.committed else ""
+    echo(f"Set up: the environment is ready{hooks}, the tests pass, and uv.lock is committed.")
+
+
+def next_steps(dest: str, committed: bool, setup: bool) -> list[tuple[str, str]]:
+    """What the user runs next, as (command, why): the project's README says the same."""
+    steps = [(f"cd {shlex.quote(dest)}", "the new project")]
+    if not setup:
+        steps.append(("python -m pip install uv && uv sync", "set up the environment"))
+        if committed:
+            steps.append(("uv run pre-commit install", "lint and secret checks on every commit"))
+            steps.append(("git add uv.lock && git commit -m 'Lock the dependencies'", "CI installs exactly these"))
+        else:
+            steps.append(("git init && git add -A && git commit -m 'Create the project'", "updates need a commit"))
+    steps.append(("uv run pytest", "run the tests"))
+    steps.append(("mlcrew onboard", "the onboarding walkthrough (docs/ways-of-working.md)"))
+    return steps
 
 
 def cmd_update(args: argparse.Namespace) -> int:
     """Update a project to a newer release of the standard (see update.py)."""
-    from mlcrew import update
-    from mlcrew.prompts import ask as prompt
-    from mlcrew.prompts import is_interactive
+    from mlcrew import answers, update
+    from mlcrew.console import is_interactive
 
-    ask = None if args.defaults else update.no_terminal
-    if not args.defaults and is_interactive():
-        ask = prompt
     return update.update(
         Path(args.path),
         vcs_ref=args.vcs_ref,
-        dry_run_only=args.dry_run,
+        dry_run=args.dry_run,
         conflict=args.conflict,
-        ask=ask,
+        defaults=args.defaults,
+        data=answers.parse(args.data, None),
         trust=args.trust,
-        echo=_echo,
+        interactive=is_interactive(),
+        echo=echo,
     )
 
 
@@ -97,7 +111,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from mlcrew.check import check
 
     report = check(Path(args.path))
-    _echo(json.dumps(report.to_json(), indent=2) if args.json else report.human())
+    echo(json.dumps(report.to_json(), indent=2) if args.json else report.human())
     return report.exit_code
 
 
@@ -105,7 +119,13 @@ def cmd_onboard(args: argparse.Namespace) -> int:
     """The onboarding walkthrough; exit 1 when a check failed (see onboard.py)."""
     from mlcrew.onboard import onboard
 
-    return onboard(Path(args.path), role=args.role, non_interactive=args.non_interactive, echo=_echo)
+    return onboard(Path(args.path), role=args.role, non_interactive=args.non_interactive, echo=echo)
+
+
+def _data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data", "-d", action="append", default=[], metavar="KEY=VALUE", help="answer a question (repeatable)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,13 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     new = commands.add_parser(
         "new",
         help="create a project from the template",
-        description="Create an ML product repository, commit it, and print the next steps.",
+        description="Create an ML product repository (copier asks the template's questions), commit it, and "
+        "print the next steps.",
     )
     new.add_argument("dest", metavar="DEST", help="directory to create (must be new or empty)")
     new.add_argument("--defaults", action="store_true", help="do not prompt: unanswered questions take their default")
-    new.add_argument(
-        "--data", "-d", action="append", default=[], metavar="KEY=VALUE", help="answer a question (repeatable)"
-    )
+    _data_option(new)
     new.add_argument("--data-file", metavar="FILE", help="YAML file of answers (--data wins)")
     new.add_argument(
         "--template",
@@ -148,7 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     update.add_argument("path", metavar="PATH", nargs="?", default=".", help="the project (default: .)")
     update.add_argument("--vcs-ref", metavar="REF", help="target version: tag, branch or commit (default: newest tag)")
-    update.add_argument("--dry-run", action="store_true", help="show the changelog and the files that would change")
+    update.add_argument(
+        "--dry-run", action="store_true", help="rehearse the update in a scratch clone and show what it would do"
+    )
     update.add_argument(
         "--conflict",
         choices=["inline", "rej"],
@@ -156,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="conflicts as inline markers (default) or as .rej files",
     )
     update.add_argument("--defaults", action="store_true", help="do not prompt: new questions take their default")
+    _data_option(update)
     update.add_argument("--trust", action="store_true", help="allow the template's migrations (git mv renames)")
     update.set_defaults(handler=cmd_update)
 
@@ -175,11 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
         "role exercise, and write a dated record to docs/onboarding/.",
     )
     onboard.add_argument("path", metavar="PATH", nargs="?", default=".", help="the project (default: .)")
-    onboard.add_argument(
-        "--role",
-        choices=["data-scientist", "data-engineer", "software-engineer", "platform-engineer", "product-owner"],
-        help="the participant's role (asked when omitted)",
-    )
+    onboard.add_argument("--role", choices=ROLES, help="the participant's role (asked when omitted)")
     onboard.add_argument(
         "--non-interactive", action="store_true", help="run the checks and print the plan (exit 1 if a check fails)"
     )
@@ -200,8 +218,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mlcrew: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("mlcrew: cancelled; nothing was written", file=sys.stderr)
+        print("mlcrew: cancelled", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `mlcrew check | head -1`: the reader left; end quietly, as other command-line tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

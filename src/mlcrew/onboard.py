@@ -21,17 +21,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlcrew import upstream
-from mlcrew.environment import project_env
+from mlcrew.bootstrap import project_env
+from mlcrew.console import Echo, is_interactive, wrap
 from mlcrew.errors import MlcrewError
-from mlcrew.generate import ANSWERS_FILE
-from mlcrew.prompts import is_interactive
+from mlcrew.project import Project, load_unversioned
 
 ROLES: dict[str, str] = {
     "data-scientist": "Data scientist",
@@ -45,19 +42,6 @@ ROLES: dict[str, str] = {
 WAYS_OF_WORKING = Path("docs/ways-of-working.md")
 ONBOARDING_PAGE = Path("docs/onboarding.md")
 RECORDS = Path("docs/onboarding")
-
-Echo = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Project:
-    """What the walkthrough needs to know about the project, from its answers file."""
-
-    path: Path
-    name: str
-    package: str
-    python_version: str
-    template_version: str
 
 
 @dataclass(frozen=True)
@@ -94,22 +78,15 @@ class Session:
 
 
 def load_project(path: Path) -> Project:
-    """Read the answers file; refuse anything that is not a project generated from the template."""
-    path = path.expanduser().absolute()
-    answers = upstream.read_answers(path)
-    if "package_name" not in answers:
-        raise MlcrewError(f"{path / ANSWERS_FILE} has no package_name: restore it from git, it is never edited by hand")
-    if not (path / WAYS_OF_WORKING).is_file():
+    """The project's answers (untrusted: the package name is checked before it is ever run)."""
+    project = load_unversioned(path)
+    project.package  # noqa: B018  (refused here, with the fix, if it is not a package name)
+    if not (project.path / WAYS_OF_WORKING).is_file():
         raise MlcrewError(
-            f"{path} has no {WAYS_OF_WORKING.as_posix()}: restore it from git or bring it back with `mlcrew update`"
+            f"{project.path} has no {WAYS_OF_WORKING.as_posix()}",
+            fix="restore it from git or bring it back with `mlcrew update`",
         )
-    return Project(
-        path=path,
-        name=str(answers.get("project_name") or path.name),
-        package=str(answers["package_name"]),
-        python_version=str(answers.get("python_version") or "3.10"),
-        template_version=str(answers.get("_commit") or "unknown"),
-    )
+    return project
 
 
 _WHERE_TRY = re.compile(r"^\*\*In the repo:\*\*\s*(?P<where>.+?)\s*·\s*\*\*Try:\*\*\s*`(?P<command>[^`]+)`\s*$")
@@ -151,8 +128,8 @@ def read_sections(project: Project) -> list[Section]:
     sections = parse_sections((project.path / WAYS_OF_WORKING).read_text(encoding="utf-8"))
     if not sections:
         raise MlcrewError(
-            f"{WAYS_OF_WORKING.as_posix()} has no '## ' sections to walk through: restore it from git or "
-            "with `mlcrew update`"
+            f"{WAYS_OF_WORKING.as_posix()} has no '## ' sections to walk through",
+            fix="restore it from git or with `mlcrew update`",
         )
     return sections
 
@@ -331,7 +308,7 @@ def run_checks(project: Project, echo: Echo) -> list[Check]:
 def show_section(section: Section, number: int, total: int, echo: Echo) -> None:
     """One section as the participant sees it: summary, where, and the command to try."""
     echo(f"\n[{number}/{total}] {section.title}")
-    echo(textwrap.fill(section.summary or "(no summary)", width=100, initial_indent="  ", subsequent_indent="  "))
+    echo(wrap(section.summary or "(no summary)", indent="  "))
     echo(f"  In the repo: {section.where or '(not stated)'}")
     echo(f"  Try:         {section.command or '(not stated)'}")
 
@@ -503,7 +480,7 @@ def interactive(project: Project, role: str | None, echo: Echo, today: datetime.
 def onboard(path: Path, *, role: str | None, non_interactive: bool, echo: Echo) -> int:
     """`mlcrew onboard`: 0 when every check passed (or the session completed), 1 otherwise."""
     if role is not None and role not in ROLES:
-        raise MlcrewError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+        raise MlcrewError(f"unknown role {role!r}", fix=f"choose one of {', '.join(ROLES)}", where="--role")
     project = load_project(path)
     if non_interactive:
         read_sections(project)  # a broken document is an error before the slow checks
@@ -516,7 +493,7 @@ def onboard(path: Path, *, role: str | None, non_interactive: bool, echo: Echo) 
         return 0
     if not is_interactive():
         raise MlcrewError(
-            "no terminal for the walkthrough: run `mlcrew onboard` in a terminal, or pass --non-interactive "
-            "for the checks and the plan"
+            "no terminal for the walkthrough",
+            fix="run `mlcrew onboard` in a terminal, or pass --non-interactive for the checks and the plan",
         )
     return interactive(project, role, echo)

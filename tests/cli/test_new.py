@@ -12,7 +12,7 @@ import pytest
 import yaml
 from helpers import ROOT, answers_of, files_of, git, mlcrew, run
 
-from mlcrew.source import BUNDLE_ENV_VAR, CANONICAL_URL, build_bundle
+from mlcrew.template import BUNDLE_ENV_VAR, CANONICAL_URL, build_bundle
 
 
 @pytest.fixture(scope="session")
@@ -114,10 +114,10 @@ def test_machine_without_git_identity_still_commits(
         (["-d", "owner_email=nobody"], 'owner_email "nobody" does not look like an email'),
         (["-d", "colour=blue"], "unknown question 'colour'"),
         (["-d", "regulated=maybe"], "regulated='maybe' is not a boolean: use true or false"),
-        (["-d", "serving=gpu"], "serving='gpu' is not one of: api, batch, none"),
+        (["-d", "serving=gpu"], "Invalid choice for 'serving': 'gpu' is not in ['api', 'batch', 'none']"),
         (["-d", "serving"], "--data 'serving' is not KEY=VALUE"),
         (["--data-file", "/nonexistent/answers.yml"], "cannot read --data-file /nonexistent/answers.yml"),
-        (["--vcs-ref", "v9.9.9", "-d", "serving=api"], "the template has no copier.yml at v9.9.9"),
+        (["--vcs-ref", "v9.9.9", "-d", "serving=api"], "the template has no version 'v9.9.9'"),
         (["--vcs-ref", "v9.9.9"], "check --vcs-ref"),
         (["--template", "/nonexistent/template"], "template '/nonexistent/template' does not exist"),
         (["--template", "https://git.example.invalid/org/tpl.git"], "cannot reach the template"),
@@ -191,7 +191,7 @@ def test_console_script_prints_no_traceback(offline: Path, tmp_path: Path) -> No
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == (
         'mlcrew: error: package_name "os" shadows the standard-library module of that name: choose another '
-        "(e.g. os_model) (pass --data package_name=VALUE)"
+        "(e.g. os_model): answer package_name again (or pass --data package_name=VALUE)"
     )
 
 

@@ -19,8 +19,10 @@ import pytest
 from helpers import ROOT, ProjectFactory, run
 from matrix import INSTALLED
 
+from mlcrew.cli import ROLES as CLI_ROLES
 from mlcrew.cli import build_parser
-from mlcrew.onboard import ROLES, Project, load_project, parse_sections, read_exercises, record_path
+from mlcrew.onboard import ROLES, load_project, parse_sections, read_exercises, record_path
+from mlcrew.project import Project
 
 MLCREW = [sys.executable, "-m", "mlcrew"]
 
@@ -49,7 +51,7 @@ def test_sections_and_exercises_come_from_the_rendered_documents(projects: Proje
 def test_cli_roles_are_the_onboarding_roles() -> None:
     subparser = build_parser()._subparsers._group_actions[0].choices["onboard"]  # type: ignore[union-attr]
     role = next(action for action in subparser._actions if "--role" in action.option_strings)
-    assert list(role.choices) == list(ROLES)
+    assert list(role.choices) == list(ROLES) == list(CLI_ROLES)
 
 
 def test_cli_does_not_import_questionary_at_start_up() -> None:
@@ -78,7 +80,7 @@ def test_without_a_terminal_it_asks_for_non_interactive(projects: ProjectFactory
 
 
 def test_same_day_records_never_overwrite(tmp_path: Path) -> None:
-    project = Project(tmp_path, "P", "p", "3.11", "v0.1.0")
+    project = Project(tmp_path, {"project_name": "P", "package_name": "p", "_commit": "v0.1.0"})
     today = datetime.date(2026, 1, 2)
     first = record_path(project, "Ada Lovelace", today)
     assert first == tmp_path / "docs" / "onboarding" / "2026-01-02-ada-lovelace.md"

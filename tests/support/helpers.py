@@ -56,7 +56,11 @@ def git(repo: Path, *args: str) -> str:
 
 
 def make_template_repo(dest: Path, tag: str | None = "v0.1.0") -> Path:
-    """Copy the working tree's template (uncommitted edits included) into a new git repo and tag it."""
+    """The working tree's template (uncommitted edits included) as a new git repo, released as `tag`.
+
+    Its CHANGELOG.md has one dated section for `tag` (mlcrew's own changelog holds every real release,
+    which would make the bundle tag them all at this one commit).
+    """
     dest.mkdir(parents=True)
     for name in TEMPLATE_FILES:
         source = ROOT / name
@@ -64,6 +68,10 @@ def make_template_repo(dest: Path, tag: str | None = "v0.1.0") -> Path:
             shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         elif source.exists():
             shutil.copy2(source, dest / name)
+    version = (tag or "v0.1.0").lstrip("v")
+    (dest / "CHANGELOG.md").write_text(
+        f"# Changelog\n\n## {version} - 2026-01-01\n\nThe standard as it is in the working tree.\n"
+    )
     git(dest, "init", "--quiet", "--initial-branch=main")
     git(dest, "add", "--all")
     git(dest, "commit", "--quiet", "-m", "template")

@@ -67,12 +67,12 @@ _migrations:
     changelog = repo / "CHANGELOG.md"
     text = changelog.read_text()
     section = (
-        f"## {tag.lstrip('v')}\n\n"
+        f"## {tag.lstrip('v')} - 2026-02-01\n\n"
         f"- `{old}` is now `{new}`. **This update needs `--trust`**: a migration moves the file with\n"
         "  `git mv` so your edits follow it.\n"
         f"- New `{ADDED}` and a new question, `{QUESTION}` (default: yes).\n\n"
     )
-    first = text.index("\n## ") + 1
+    first = text.index("\n## ") + 1  # newest first
     changelog.write_text(text[:first] + section + text[first:])
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", f"Release {tag}")

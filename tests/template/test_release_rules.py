@@ -21,13 +21,12 @@ import yaml
 from helpers import ROOT, git, make_template_repo
 from releases import release_v2
 
-from mlcrew.source import latest_version_tag
-from mlcrew.upstream import changelog_sections, version_of
+from mlcrew.versions import changelog_sections, is_release, version_of
 
 
 def release_tags(repo: Path) -> list[str]:
     """Release tags (PEP 440, no pre-releases), oldest first."""
-    tags = [tag for tag in git(repo, "tag", "--list").split() if latest_version_tag([tag]) == tag]
+    tags = [tag for tag in git(repo, "tag", "--list").split() if is_release(tag)]
     return sorted(tags, key=version_of)
 
 

@@ -138,7 +138,7 @@ def test_ci_guard_rails_removed() -> None:
     findings = {f.kind: f.message for f in compare(".gitlab-ci.yml", gitlab, mine)}
     assert findings == {"stages-removed": "CI stages removed: evaluate", "jobs-removed": "CI jobs removed: evaluate"}
 
-    [finding] = compare("src/pkg/log.py", b"import logging\n", b"print\n")
+    [finding] = compare("src/pkg/logs.py", b"import logging\n", b"print\n")
     assert finding.kind == "diverged"
 
 

@@ -9,6 +9,7 @@ would, then updated with the CLI in-process.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,13 +17,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pexpect
 import pytest
 from helpers import ROOT, TEMPLATE_FILES, answers_of, files_of, generate, git, make_template_repo, mlcrew, run
 from releases import ADDED, GITIGNORE_LINE, QUESTION, README_LINE, RENAMED, TEAM_OWNED, V1, V2, release_v2
 
-from mlcrew import update as updating
-from mlcrew.source import BUNDLE_ENV_VAR, CANONICAL_URL, build_bundle
-from mlcrew.upstream import matcher, skip_if_exists
+from mlcrew.copier_yml import TemplateConfig
+from mlcrew.template import BUNDLE_ENV_VAR, CANONICAL_URL, build_bundle
+from mlcrew.update_report import restore_command
 
 OWN_CODE = '"""Our own churn features: not the template\'s business."""\n\nWINDOW_DAYS = 28\n'
 FAR_EDIT = "# ours: notes we keep out of git\nlocal-notes/\n"
@@ -88,7 +90,7 @@ def snapshot(project: Path) -> tuple[dict[str, bytes], str, str]:
 
 def assert_same_project(updated: Path, fresh: Path, template: Path) -> None:
     """An updated project equals a fresh one, except team-owned files, which an update never overwrites."""
-    team_owned = matcher(skip_if_exists((template / "copier.yml").read_text()))
+    team_owned = TemplateConfig.parse((template / "copier.yml").read_text()).team_owned()
     assert files_of(updated) == files_of(fresh)
     for name in files_of(fresh) - {".copier-answers.yml"}:
         if not team_owned(name):
@@ -151,17 +153,20 @@ def test_update_applies_the_release_and_keeps_every_team_edit(
     assert NEAR_EDIT.strip() in readme
     assert README_LINE.strip() in readme
     assert "<<<<<<< before updating" in readme
-    assert files_with_markers(project) == {"README.md", new}
+    assert files_with_markers(project) == {"README.md"}  # the renamed file merged: its edit is no conflict
+    assert (project / new).read_text() == (releases.edited / old).read_text()
     assert not [name for name in files_of(project) if name.endswith(".rej")]
     assert "UU README.md" in git(project, "status", "--porcelain")
-    assert "README.md: between `<<<<<<< before updating` (yours)" in out
-    assert f"renamed  {old} -> {new}" in out
-    assert "2 conflict(s)" in out
+    assert "README.md (line " in out
+    assert "yours is between `<<<<<<< before updating` and `=======`" in out
+    assert f"renamed  {old} -> {new}  (your edits were carried over)" in out
+    assert "1 file(s) conflict" in out
+    assert f"new question {QUESTION} answered: True" in out
     head = git(project, "rev-parse", "HEAD").strip()
     assert f"git reset --hard {head} && git clean -fd" in out
 
     # The team resolves the conflicts and commits: the project is then current and compliant.
-    for name in ("README.md", new):
+    for name in ("README.md",):
         path = project / name
         kept = [
             line for line in path.read_text().splitlines() if not line.startswith(("<<<<<<<", "=======", ">>>>>>>"))
@@ -173,12 +178,19 @@ def test_update_applies_the_release_and_keeps_every_team_edit(
 
 
 def test_conflicts_as_rej_files(releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --conflict rej the .rej file holds the TEAM's hunks: the summary must say so, never "drop them"."""
     project = copy(releases.edited, tmp_path / "product")
     assert mlcrew("update", project, "--defaults", "--trust", "--conflict", "rej") == 1
     out = capsys.readouterr().out
     rejects = {name for name in files_of(project) if name.endswith(".rej")}
-    assert "README.md.rej" in rejects
-    assert "the template's hunks in README.md.rej did not apply" in out
+    assert rejects == {"README.md.rej"}
+    assert NEAR_EDIT.strip() in (project / "README.md.rej").read_text()  # the team's line, waiting to be re-applied
+    assert NEAR_EDIT.strip() not in (project / "README.md").read_text()
+    assert "README.md.rej holds YOUR team's changes to it that did not apply" in out
+    assert "re-apply them by hand" in out
+    assert "drop them" not in out
+    head = git(project, "rev-parse", "HEAD").strip()
+    assert f"`git show {head}:README.md`" in out
     assert not files_with_markers(project)
 
 
@@ -196,19 +208,36 @@ def test_default_project_updates_cleanly_and_matches_a_fresh_release(
     }
 
 
-def test_new_question_is_asked(releases: Releases, tmp_path: Path) -> None:
-    """Interactive updates ask only the new question (the prompt gets the question and its default)."""
+def test_new_question_is_asked_by_copier(releases: Releases, tmp_path: Path) -> None:
+    """In a terminal, copier's own prompt asks only the question the release added."""
     project = copy(releases.pristine, tmp_path / "product")
-    asked = []
-
-    def answer(question: object, default: object, validate: object) -> bool:
-        asked.append((question.name, default))  # type: ignore[attr-defined]
-        return False
-
-    assert updating.update(project, ask=answer, trust=True, echo=lambda _: None) == 0
-    assert asked == [(QUESTION, True)]
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "mlcrew", "update", str(project), "--trust"],
+        env=dict(os.environ),
+        encoding="utf-8",
+        timeout=120,
+        dimensions=(40, 120),
+    )
+    try:
+        child.expect("need an owner's review")
+        child.sendline("n")
+        child.expect("No conflicts")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, child.before
     assert answers_of(project)[QUESTION] is False
     assert "Changes need an owner's review: False" in (project / ADDED).read_text()
+
+
+def test_new_question_answered_with_data(
+    releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = copy(releases.pristine, tmp_path / "product")
+    assert mlcrew("update", project, "--trust", "--data", f"{QUESTION}=false") == 0
+    assert answers_of(project)[QUESTION] is False
+    assert f"new question {QUESTION} answered: False" in capsys.readouterr().out
 
 
 def test_new_question_without_a_terminal_needs_defaults(
@@ -217,24 +246,42 @@ def test_new_question_without_a_terminal_needs_defaults(
     project = copy(releases.pristine, tmp_path / "product")
     before = snapshot(project)
     assert mlcrew("update", project, "--trust") == 2
-    assert capsys.readouterr().err.startswith(f"mlcrew: error: this version asks a new question ({QUESTION})")
+    err = capsys.readouterr().err
+    assert err.startswith(f"mlcrew: error: {V2} asks new question(s) ({QUESTION}) and there is no terminal")
+    assert "pass --defaults" in err
     assert snapshot(project) == before
 
 
-def test_dry_run_lists_the_changes_and_touches_nothing(
+def test_dry_run_predicts_the_real_run_and_touches_nothing(
     releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The dry run rehearses the real update: the files and conflicts it names are exactly the real run's."""
     project = copy(releases.edited, tmp_path / "product")
+    (project / "README.md").write_text("uncommitted work\n")  # a dirty tree: the dry run works and keeps it
     before = snapshot(project)
     assert mlcrew("update", project, "--dry-run", "--defaults") == 0
-    out = capsys.readouterr().out
+    rehearsed = capsys.readouterr().out
     assert snapshot(project) == before
-    assert "## 0.2.0" in out
-    assert f"added    {ADDED}" in out
-    assert "changed  README.md  (you edited it too: may conflict)" in out
-    assert f"renamed  {RENAMED[0]} -> {RENAMED[1]}  (your edits follow it)" in out
-    assert f"kept     {TEAM_OWNED}  (your team owns it" in out
-    assert "Nothing was changed." in out
+    assert "## 0.2.0" in rehearsed
+    assert f"would be added    {ADDED}" in rehearsed
+    assert f"would be renamed  {RENAMED[0]} -> {RENAMED[1]}  (your edits were carried over)" in rehearsed
+    assert "1 file(s) would conflict" in rehearsed
+    assert "README.md (line " in rehearsed
+    assert "Nothing was changed." in rehearsed
+
+    git(project, "checkout", "--", "README.md")
+    assert mlcrew("update", project, "--defaults", "--trust") == 1
+    real = capsys.readouterr().out
+
+    def summary(out: str) -> list[str]:
+        lines = out.split("Dry run: the real update")[-1].split("Updated from")[-1].splitlines()
+        return sorted(
+            line.replace("would be ", "").replace("would conflict", "conflict")
+            for line in lines
+            if line.startswith("  ")
+        )
+
+    assert summary(rehearsed) == summary(real)
 
 
 @pytest.mark.parametrize(
@@ -364,7 +411,7 @@ def test_interrupted_update_prints_the_command_that_restores(
     assert result.returncode == (130 if how == "interrupt" else 3), result.stderr
     assert "Traceback" not in result.stderr
     head = before[2].strip()
-    restore = updating.restore_command(head)
+    restore = restore_command(head)
     assert f"cd {project} && {restore}" in result.stderr
     assert snapshot(project) != before  # the migration's `git mv` ran before the stop
     subprocess.run(restore, shell=True, cwd=project, check=True)
@@ -372,10 +419,10 @@ def test_interrupted_update_prints_the_command_that_restores(
 
 
 def _release_tags() -> list[str]:
-    from mlcrew.source import latest_version_tag
+    from mlcrew.versions import is_release
 
     tags = subprocess.run(["git", "tag", "--list"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return [tag for tag in tags.split() if latest_version_tag([tag]) == tag]
+    return [tag for tag in tags.split() if is_release(tag)]
 
 
 @pytest.mark.parametrize("tag", _release_tags() or [None])
@@ -427,7 +474,7 @@ def test_project_in_a_monorepo_reports_paths_relative_to_the_project(
     git(mono, "commit", "--quiet", "-m", "monorepo")
     assert mlcrew("update", project, "--defaults", "--trust", "--conflict", "rej") == 1
     out = capsys.readouterr().out
-    assert "the template's hunks in README.md.rej did not apply" in out
+    assert "README.md.rej holds YOUR team's changes" in out
     assert "product/" not in out  # every path is relative to the project, as the user sees it
     assert (project / "README.md.rej").is_file()
     assert (mono / "other-service.txt").read_text() == "not ours\n"

@@ -1,4 +1,4 @@
-"""`mlcrew new --setup`: the project's environment, its hooks, and one green test run.
+"""`mlcrew new --setup`: the project's environment, its pre-commit hooks, and one green test run.
 
 These are post-generation steps. They live in the CLI, not in copier `_tasks`, so the template never
 needs `--trust`, and they run only when asked.
@@ -11,9 +11,9 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from mlcrew.console import Echo
 from mlcrew.errors import MlcrewError
 
 FOREIGN_ENVIRONMENT = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH")
@@ -33,7 +33,7 @@ def uv_command() -> list[str]:
         return [found]
     if importlib.util.find_spec("uv") is not None:
         return [sys.executable, "-m", "uv"]
-    raise MlcrewError("uv is not installed: run `python -m pip install uv`, then retry with --setup")
+    raise MlcrewError("uv is not installed", fix="run `python -m pip install uv`, then retry with --setup")
 
 
 def setup_steps(*, hooks: bool) -> list[tuple[str, list[str]]]:
@@ -45,7 +45,7 @@ def setup_steps(*, hooks: bool) -> list[tuple[str, list[str]]]:
     return steps
 
 
-def set_up(project: Path, *, hooks: bool, echo: Callable[[str], None]) -> None:
+def set_up(project: Path, *, hooks: bool, echo: Echo) -> None:
     """Run every step, showing progress; stop at the first failure with the command to re-run."""
     uv = uv_command()
     steps = setup_steps(hooks=hooks)
@@ -55,6 +55,6 @@ def set_up(project: Path, *, hooks: bool, echo: Callable[[str], None]) -> None:
         result = subprocess.run([*uv, *args], cwd=project, env=project_env(), check=False)
         if result.returncode != 0:
             raise MlcrewError(
-                f"set-up step '{what}' failed (exit {result.returncode}): fix the problem above, "
-                f"then run `{shown}` in {project}"
+                f"set-up step '{what}' failed (exit {result.returncode})",
+                fix=f"fix the problem above, then run `{shown}` in {project}",
             )
