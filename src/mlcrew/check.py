@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from mlcrew import copier_calls, git, template, versions, yamlio
-from mlcrew.check_rules import RULES, Rule
+from mlcrew.check_rules import PLACEHOLDER_QUESTIONS, PLACEHOLDER_TEXT, RULES, Rule
 from mlcrew.console import Echo
 from mlcrew.copier_yml import TemplateConfig, matcher
 from mlcrew.errors import MlcrewError
@@ -57,6 +57,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     customised: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    placeholders: list[str] = field(default_factory=list)
+    """Answers and handles the team has not replaced yet (information, not drift)."""
 
     @property
     def current(self) -> bool:
@@ -88,6 +90,7 @@ class Report:
             "findings": [asdict(finding) for finding in self.findings],
             "customised": self.customised,
             "notes": self.notes,
+            "placeholders": self.placeholders,
         }
 
     def version_line(self) -> str:
@@ -117,6 +120,8 @@ class Report:
             )
         if self.customised:
             lines.append(f"  customised (fine, kept by updates): {', '.join(self.customised)}")
+        for placeholder in self.placeholders:
+            lines.append(f"  to make your own: {placeholder}")
         verdict = "OK" if self.exit_code == 0 else "NOT OK"
         lines.append(
             f"{verdict}: {'current' if self.current else 'behind'}, {'compliant' if self.compliant else 'drifted'}"
@@ -239,6 +244,33 @@ def answer_problems(project: Project, config: TemplateConfig) -> list[Finding]:
     return findings
 
 
+def placeholders(project: Project, config: TemplateConfig) -> list[str]:
+    """What the team has not made its own yet: answers still at the template's default, `@org/` handles.
+
+    Not drift (a project is compliant with them), but onboarding and `check` point them out.
+    """
+    found = []
+    for name in PLACEHOLDER_QUESTIONS:
+        question = config.questions.get(name)
+        if question and name in project.data and project.data[name] == question.default:
+            found.append(f"{name} is still the template's placeholder ({question.default!r})")
+    codeowners = project.path / "CODEOWNERS"
+    if codeowners.is_file():
+        text = codeowners.read_text(encoding="utf-8", errors="replace")
+        handles = sorted(
+            {
+                word
+                for line in text.splitlines()
+                if not line.lstrip().startswith("#")
+                for word in line.split()
+                if word.startswith(PLACEHOLDER_TEXT)
+            }
+        )
+        if handles:
+            found.append(f"CODEOWNERS still names placeholder owners ({', '.join(handles[:3])}, ...)")
+    return found
+
+
 def hand_edits(project: Project) -> list[Finding]:
     """Answers changed without copier: in the working tree, or by a commit that changed nothing else.
 
@@ -339,6 +371,7 @@ def check(path: Path, standard: Standard | None = None) -> Report:
         config = repo.config(project.commit)
         report = Report(str(project.path), project.src_path, project.commit, repo.latest(), notes=notes)
         version_findings(report, repo, project)
+        report.placeholders = placeholders(project, config)
         report.findings.extend(conflict_markers(project.path))
         report.findings.extend(hand_edits(project))
         problems = answer_problems(project, config)

@@ -138,3 +138,10 @@ RULES: tuple[Rule, ...] = (
     Rule("src/*/logs.py", "diverged", whole_file, "changed from the standard's version (the logging conventions)"),
     Rule("CODEOWNERS", "deleted", nothing, "code owners"),
 )
+
+
+PLACEHOLDER_QUESTIONS = ("description", "team_name", "owner_email")
+"""Answers only the team can give: left at the template's default, they are placeholders to replace."""
+
+PLACEHOLDER_TEXT = ("@org/",)
+"""Text the template writes for the team to replace (CODEOWNERS handles), looked for in RULES' files."""

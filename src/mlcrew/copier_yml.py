@@ -29,6 +29,8 @@ class Question:
     computed: bool = False
     """`when: false`: a value the template computes, never asked and never stored."""
     secret: bool = False
+    default: Any = None
+    """The default as written in copier.yml (possibly a Jinja expression)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,12 @@ class TemplateConfig:
             values = tuple(choices.values()) if isinstance(choices, dict) else tuple(choices)
             kind = spec.get("type") or ("bool" if isinstance(spec.get("default"), bool) else "str")
             questions[str(name)] = Question(
-                str(name), str(kind), values, computed=spec.get("when") is False, secret=bool(spec.get("secret"))
+                str(name),
+                str(kind),
+                values,
+                computed=spec.get("when") is False,
+                secret=bool(spec.get("secret")),
+                default=spec.get("default"),
             )
         skip = config.get("_skip_if_exists") or ()
         migrations = tuple(
