@@ -80,6 +80,19 @@ def make_template_repo(dest: Path, tag: str | None = "v0.1.0") -> Path:
     return dest
 
 
+def released_clone(dest: Path) -> Path:
+    """A clone of mlcrew's own history with every release tagged, as the wheel's bundle has them.
+
+    Made from the bundle the build hook ships (template.build_bundle), so the tags are the ones derived
+    from CHANGELOG.md's history, whether or not this checkout has any tags.
+    """
+    from mlcrew.template import build_bundle
+
+    bundle = build_bundle(ROOT, dest.with_name(dest.name + ".bundle"))
+    run(["git", "clone", "--quiet", bundle, dest], dest.parent)
+    return dest
+
+
 def generate(template: Path, dest: Path, answers: Mapping[str, Any] | None = None, commit: bool = True) -> Path:
     """Generate a project with plain copier's public API (no --trust) and commit it like a user."""
     import copier

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +149,90 @@ def test_not_a_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     git(tmp_path, "init", "--quiet")
     assert mlcrew("check", tmp_path) == 2
     assert "has no .copier-answers.yml" in capsys.readouterr().err
+
+
+# --- what a reviewer sees: conflict markers, hand-edited answers, placeholders ----------------------
+
+
+CONFLICT = "<<<<<<< before updating\nours\n=======\ntheirs\n>>>>>>> after updating\n"
+
+
+@pytest.mark.parametrize("how", ["untracked", "uncommitted", "committed-no-verify"])
+def test_conflict_markers_anywhere_are_not_compliant(
+    project: Path, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    """Markers a bot committed with --no-verify, or left in a file git does not track yet, are drift."""
+    if how == "untracked":
+        (project / "notes").mkdir()
+        (project / "notes" / "merge.md").write_text("# Notes\n\n" + CONFLICT)
+        expected = ("notes/merge.md", 3)
+    else:
+        readme = project / "README.md"
+        readme.write_text(readme.read_text() + CONFLICT)
+        expected = ("README.md", len(readme.read_text().splitlines()) - 4)
+        if how == "committed-no-verify":
+            git(project, "commit", "--quiet", "--no-verify", "-am", "update with conflicts")
+    code, result = report(project, capsys)
+    assert code == 1
+    markers = [(f["path"], f["line"]) for f in result["findings"] if f["kind"] == "conflict-markers"]
+    assert markers == [expected, (expected[0], expected[1] + 4)]
+    assert mlcrew("check", project) == 1
+    assert f"{expected[0]}:{expected[1]}: conflict marker <<<<<<< left" in capsys.readouterr().out
+
+
+def test_a_markdown_setext_heading_is_not_a_conflict(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "NOTES.md").write_text("Title\n=======\n\ntext\n")
+    code, result = report(project, capsys)
+    assert code == 0, result
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["committed-alone", "uncommitted"])
+def test_a_valid_hand_edit_of_an_answer_is_reported(
+    project: Path, capsys: pytest.CaptureFixture[str], committed: bool
+) -> None:
+    """`serving: api` -> `batch` is a valid answer, but copier never wrote it: the files still serve an API."""
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("serving: api", "serving: batch"))
+    if committed:
+        git(project, "commit", "--quiet", "-am", "switch to batch")
+    code, result = report(project, capsys)
+    assert code == 1
+    [finding] = [f for f in result["findings"] if f["kind"] == "answers-file" and "serving" in f["message"]]
+    assert "serving: 'api' -> 'batch'" in finding["message"]
+    assert ("changed by hand in commit" if committed else "uncommitted hand edit") in finding["message"]
+    assert "copier update --vcs-ref :current:" in finding["message"]
+
+
+def test_an_answer_changed_with_its_files_is_not_a_hand_edit(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same answer change committed together with other files (as copier's re-answer does) is no finding."""
+    answers = project / ".copier-answers.yml"
+    text = answers.read_text()
+    old = next(line for line in text.splitlines() if line.startswith("description:"))
+    answers.write_text(text.replace(old, "description: Ranks claims for review."))
+    readme = project / "README.md"
+    readme.write_text(readme.read_text().replace(old.split(": ", 1)[1], "Ranks claims for review."))
+    git(project, "commit", "--quiet", "-am", "Re-answer the description")
+    _, result = report(project, capsys)
+    assert not [f for f in result["findings"] if f["kind"] == "answers-file"], result
+
+
+def test_placeholders_are_pointed_out_but_are_not_drift(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, result = report(project, capsys)
+    assert code == 0
+    assert any(p.startswith("description is still the template's placeholder") for p in result["placeholders"])
+    assert any("CODEOWNERS still names placeholder owners (@org/" in p for p in result["placeholders"])
+    mlcrew("check", project)
+    assert "to make your own: description is still" in capsys.readouterr().out
+
+
+def test_check_piped_into_head_ends_quietly(project: Path) -> None:
+    """`mlcrew check | head -1`: the reader leaves early; no BrokenPipe traceback, nothing on stderr."""
+    result = subprocess.run(
+        f"{shlex.quote(sys.executable)} -m mlcrew check --json {shlex.quote(str(project))} | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout == "{\n"
+    assert result.stderr == ""
