@@ -110,8 +110,8 @@ def test_machine_without_git_identity_still_commits(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-d", "package_name=class"], 'package_name "class" is a Python keyword'),
-        (["-d", "owner_email=nobody"], 'owner_email "nobody" does not look like an email'),
+        (["-d", "package_name=class"], "Choose another name: class is a Python keyword"),
+        (["-d", "owner_email=nobody"], "Use an email address such as ml-team@example.com"),
         (["-d", "colour=blue"], "unknown question 'colour'"),
         (["-d", "regulated=maybe"], "regulated='maybe' is not a boolean: use true or false"),
         (["-d", "serving=gpu"], "Invalid choice for 'serving': 'gpu' is not in ['api', 'batch', 'none']"),
@@ -190,8 +190,8 @@ def test_console_script_prints_no_traceback(offline: Path, tmp_path: Path) -> No
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == (
-        'mlcrew: error: package_name "os" shadows the standard-library module of that name: choose another '
-        "(e.g. os_model): answer package_name again (or pass --data package_name=VALUE)"
+        "mlcrew: error: Choose another name: it hides Python's own os module: answer package_name again "
+        "(or pass --data package_name=VALUE)"
     )
 
 
@@ -220,7 +220,7 @@ def test_interactive_prompts(offline: Path, tmp_path: Path) -> None:
     child.expect("Python import name")
     child.send("\x15")
     child.sendline("class")  # a keyword: the validator refuses it and the prompt stays
-    child.expect("is a Python keyword")
+    child.expect("class is a Python keyword")
     child.send("\x15")
     child.sendline("fraud_lens")
     for _ in ("description", "team", "email"):
