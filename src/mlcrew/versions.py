@@ -173,3 +173,23 @@ def _release_order(release: Release) -> Version:
     from packaging.version import Version
 
     return version_of(release.version) or Version("0")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m mlcrew.versions [REPO]`: print `vX.Y.Z <commit>` for every release in REPO's history.
+
+    For maintainers and mlcrew's own CI, which pushes these tags to the git host (docs/releasing.md).
+    """
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    history = release_history(Path(args[0]) if args else Path.cwd())
+    for release in history.releases:
+        print(f"{release.tag} {release.commit}")
+    for version in history.unplaced:
+        print(f"v{version} unplaced: beyond this shallow clone's history (git fetch --unshallow)", file=sys.stderr)
+    return 1 if history.unplaced else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
