@@ -345,3 +345,42 @@ def test_more_bad_input_is_one_line_and_writes_nothing(
         assert err.count("\n") == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "binary.yml", "mixed.yml", "plain-template"]
     assert a_file.read_text() == "x"
+
+
+# --- a first commit that fails or is interrupted: the message says exactly what is left ------------
+
+
+def signing_env(tmp_path: Path, program: str) -> dict[str, str]:
+    """Git config (as env) that makes every commit call `program` to sign it, as a signing policy does."""
+    script = tmp_path / "sign"
+    script.write_text(f"#!/bin/sh\n{program}\n")
+    script.chmod(0o755)
+    return {
+        "GIT_CONFIG_COUNT": "2",
+        "GIT_CONFIG_KEY_0": "commit.gpgsign",
+        "GIT_CONFIG_VALUE_0": "true",
+        "GIT_CONFIG_KEY_1": "gpg.program",
+        "GIT_CONFIG_VALUE_1": str(script),
+    }
+
+
+@pytest.mark.parametrize(
+    ("program", "code", "said"),
+    [
+        ("exit 1", 2, "but the first commit failed"),
+        ('kill -INT "$(ps -o ppid= -p "$PPID" | tr -d " ")"; sleep 5', 130, "but the first commit was interrupted"),
+    ],
+    ids=["signing-fails", "ctrl-c"],
+)
+def test_a_failed_first_commit_says_what_is_left(
+    offline: Path, tmp_path: Path, program: str, code: int, said: str
+) -> None:
+    dest = tmp_path / "product"
+    env = signing_env(tmp_path, program)
+    result = run([sys.executable, "-m", "mlcrew", "new", dest, "--defaults"], tmp_path, env=env, check=False)
+    assert result.returncode == code, result.stderr
+    assert "nothing was written" not in result.stderr
+    assert f"the project was created in {dest}, {said}" in result.stderr
+    assert f"cd {dest} && git add -A && git commit" in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert (dest / ".copier-answers.yml").is_file()  # what the message says is there, is there

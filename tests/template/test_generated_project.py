@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import tomllib
 import yaml
-from helpers import ProjectFactory, answers_of, files_of, generate, git, in_project
+from helpers import install, mlcrew, ProjectFactory, answers_of, files_of, generate, git, in_project
 from manifest import expected_files
 from matrix import INSTALLED, OPTIONS, PAIRWISE, combo_id
 
@@ -79,21 +79,68 @@ def test_generated_project_is_green(projects: ProjectFactory, combo: dict[str, A
     assert git(project, "status", "--porcelain", "--untracked-files=no") == ""
 
 
-def test_free_text_answers_are_escaped_everywhere(template_repo: Path, tmp_path: Path) -> None:
-    """Quotes, backslashes and non-ASCII in free-text answers must not break any generated config file."""
+HOSTILE = {
+    "project_name": 'Ana\'s "Fraud" Lens 🔎 <core>',
+    "description": 'Reads C:\\data\\ files, "quoted" & <core>; *not bold* _nor this_ | [x](y) # 😀',
+    "team_name": 'The "A" Team \\ <core> | ops_*',
+    "owner_email": "o'brien+ml@example.co.uk",
+}
+"""Accepted answers that reach TOML, YAML, Markdown, HTML, CODEOWNERS and shell-adjacent files."""
 
-    awkward = {
-        "project_name": 'Ana\'s "Fraud" Lens',
-        "description": 'Reads C:\\data files, "quoted" & <tagged>; ünïcode too',
-        "team_name": 'The "A" Team \\ Ops',
-        "owner_email": "o'brien@example.com",
-    }
-    project = generate(template_repo, tmp_path / "awkward", awkward, commit=False)
+
+def test_hostile_answers_are_escaped_for_every_format(template_repo: Path, tmp_path: Path) -> None:
+    """Each answer arrives intact in each format: TOML and YAML parse back to it, Markdown shows it."""
+    project = generate(template_repo, tmp_path / "hostile", HOSTILE, commit=False)
     metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
-    assert metadata["description"] == awkward["description"]
-    assert metadata["authors"] == [{"name": awkward["team_name"], "email": awkward["owner_email"]}]
+    assert metadata["description"] == HOSTILE["description"]
+    assert metadata["authors"] == [{"name": HOSTILE["team_name"], "email": HOSTILE["owner_email"]}]
     for name in files_of(project):
         if name.endswith((".yml", ".yaml")) and name != "mkdocs.yml":
             yaml.safe_load((project / name).read_text())
     site = yaml.load((project / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)  # has !!python tags
-    assert awkward["project_name"] in site["site_name"]
+    assert site["site_name"] == HOSTILE["project_name"]
+    assert site["site_description"] == HOSTILE["description"]
+    readme = (project / "README.md").read_text()
+    assert readme.splitlines()[0] == '# Ana\'s "Fraud" Lens 🔎 &lt;core&gt;'
+    assert "\\*not bold\\* \\_nor this\\_ \\| \\[x\\](y) \\# 😀" in readme
+    codeowners = [line for line in (project / "CODEOWNERS").read_text().splitlines() if line.strip()]
+    assert all(line.startswith("#") or line.split()[0].startswith(("/", "*", "[", "^")) for line in codeowners)
+
+
+@pytest.mark.slow
+def test_a_project_with_hostile_answers_is_green_and_its_docs_show_them(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    """Installed, its own tests pass and its docs build strictly, with `<core>` visible as text."""
+    project = generate(template_repo, tmp_path / "hostile", HOSTILE)
+    install(project)
+    tests = in_project(project, "pytest", "-q", "-p", "no:cacheprovider")
+    assert " passed" in tests.stdout and " failed" not in tests.stdout
+    site = tmp_path / "site"
+    in_project(project, "mkdocs", "build", "--strict", "--site-dir", str(site))
+    home = (site / "index.html").read_text()
+    assert "&lt;core&gt; team" not in home  # escaped once, not twice
+    assert 'The "A" Team \\ &lt;core&gt; | ops_*' in home
+
+
+@pytest.mark.parametrize(
+    ("data_file", "message"),
+    [
+        ("team_name: |\n  Ops\n  * @attacker\n", "Keep the team name on one line"),
+        ("description: \"first\\nsecond\"\n", "Keep the description on one line"),
+        ("project_name: \"tab\\there\"\n", "Keep the name on one line"),
+        ("owner_email: \"a@b.co\\n* @attacker\"\n", "Use an email address"),
+    ],
+    ids=["block-scalar-newline", "escaped-newline", "tab", "email-newline"],
+)
+def test_answers_that_would_break_a_format_are_refused_in_one_line(
+    template_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], data_file: str, message: str
+) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text(data_file)
+    dest = tmp_path / "p"
+    assert mlcrew("new", dest, "--defaults", "--template", template_repo, "--vcs-ref", "HEAD", "--data-file", answers) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+    assert not dest.exists()
