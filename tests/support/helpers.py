@@ -123,6 +123,18 @@ def files_of(project: Path) -> set[str]:
     }
 
 
+def files_with_markers(project: Path) -> set[str]:
+    """Files of the project with a conflict marker at the start of a line."""
+    return {
+        name
+        for name in files_of(project)
+        if any(
+            line.startswith(("<<<<<<< ", ">>>>>>> "))
+            for line in (project / name).read_text(errors="replace").splitlines()
+        )
+    }
+
+
 def install(project: Path) -> None:
     """`uv sync`: the generated README's set-up command, with the shared uv cache."""
     run(["uv", "sync", "--quiet"], project, env={"UV_PYTHON_DOWNLOADS": "never"})

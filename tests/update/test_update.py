@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from helpers import ROOT, TEMPLATE_FILES, answers_of, files_of, generate, git, make_template_repo, mlcrew, run
+from helpers import answers_of, files_of, files_with_markers, generate, git, make_template_repo, mlcrew, run
 from releases import ADDED, GITIGNORE_LINE, QUESTION, README_LINE, RENAMED, TEAM_OWNED, V1, V2, release_v2
 
 from mlcrew.copier_yml import TemplateConfig
@@ -95,17 +95,6 @@ def assert_same_project(updated: Path, fresh: Path, template: Path) -> None:
     for name in files_of(fresh) - {".copier-answers.yml"}:
         if not team_owned(name):
             assert (updated / name).read_bytes() == (fresh / name).read_bytes(), name
-
-
-def files_with_markers(project: Path) -> set[str]:
-    return {
-        name
-        for name in files_of(project)
-        if any(
-            line.startswith(("<<<<<<< ", ">>>>>>> "))
-            for line in (project / name).read_text(errors="replace").splitlines()
-        )
-    }
 
 
 def test_update_applies_the_release_and_keeps_every_team_edit(
@@ -416,48 +405,6 @@ def test_interrupted_update_prints_the_command_that_restores(
     assert snapshot(project) != before  # the migration's `git mv` ran before the stop
     subprocess.run(restore, shell=True, cwd=project, check=True)
     assert snapshot(project) == before
-
-
-def _release_tags() -> list[str]:
-    from mlcrew.versions import is_release
-
-    tags = subprocess.run(["git", "tag", "--list"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return [tag for tag in tags.split() if is_release(tag)]
-
-
-@pytest.mark.parametrize("tag", _release_tags() or [None])
-def test_every_release_of_the_real_template_updates_cleanly_to_head(
-    tag: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """From each release tag of mlcrew itself to HEAD (plus the working tree), a default project updates cleanly.
-
-    This grows with the releases; before the first tag there is nothing to update from (the HEAD~ -> HEAD
-    behaviour is covered on a temp repo by test_default_project_updates_cleanly_and_matches_a_fresh_release).
-    """
-    if tag is None:
-        pytest.skip("the real template has no release tag yet")
-    repo = tmp_path / "mlcrew"
-    run(["git", "clone", "--quiet", ROOT, repo], tmp_path)
-    for name in TEMPLATE_FILES:  # HEAD plus the uncommitted template, as the next release would have it
-        shutil.rmtree(repo / name, ignore_errors=True)
-        if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        elif (ROOT / name).exists():
-            shutil.copy2(ROOT / name, repo / name)
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "--allow-empty", "-m", "working tree")
-    import copier
-
-    project = tmp_path / "product"
-    copier.run_copy(str(repo), project, defaults=True, quiet=True, vcs_ref=tag)
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", f"generated at {tag}")
-    assert mlcrew("update", project, "--defaults", "--trust", "--vcs-ref", "HEAD") == 0, capsys.readouterr().out
-    assert not files_with_markers(project)
-    assert not [name for name in files_of(project) if name.endswith(".rej")]
-    fresh = generate(repo, tmp_path / "fresh", commit=False)
-    assert_same_project(project, fresh, repo)
 
 
 def test_project_in_a_monorepo_reports_paths_relative_to_the_project(
