@@ -180,26 +180,45 @@ def _contains(lines: list[str], block: list[str]) -> bool:
 
 def report(outcome: Outcome, plan: Plan, echo: Echo, *, head: str | None = None, rehearsal: bool = False) -> None:
     """Print what changed, what became of the team's work, every conflict, and how to finish or undo."""
-    would = "would be " if rehearsal else ""
     version = plan.target_version
     if rehearsal:
         echo(f"\nDry run: the real update, rehearsed in a scratch clone of your last commit (to {version}):")
     else:
         echo(f"Updated from {plan.project.commit} to {version}.")
+    report_changes(outcome, echo, head or "HEAD", "would be " if rehearsal else "")
+    conflicts = report_conflicts(outcome, echo, head or "HEAD", rehearsal)
+    if rehearsal:
+        if not conflicts:
+            echo("\nNo conflicts expected.")
+        echo("Nothing was changed. Run without --dry-run to apply.")
+        return
+    if not conflicts:
+        echo("\nNo conflicts.")
+    echo(
+        "\nNext: review with `git diff HEAD`, run the tests, then commit: "
+        f'git add -A && git commit -m "Update to the mlcrew standard {version}"'
+    )
+    if head:
+        echo(f"Undo the whole update: {restore_command(head)}")
+
+
+def report_changes(outcome: Outcome, echo: Echo, shown: str, would: str) -> None:
+    """Files changed, added, removed and renamed; the team's removed edits; new answers."""
     for label, names in (("changed", outcome.changed), ("added", outcome.added), ("removed", outcome.removed)):
         for name in names:
             if name not in outcome.conflicts:
                 echo(f"  {would}{label:<8} {name}")
     for old, new in outcome.renamed:
-        echo(
-            f"  {would}renamed  {old} -> {new}"
-            + ("  (your edits were carried over)" if new not in outcome.conflicts else "")
-        )
-    shown = head or "HEAD"
+        carried = "" if new in outcome.conflicts else "  (your edits were carried over)"
+        echo(f"  {would}renamed  {old} -> {new}{carried}")
     for name in outcome.edited_removed:
         echo(f"  your changes to {name} {would or 'were '}removed with it: see them with `git show {shown}:{name}`")
     for name, value in outcome.new_answers.items():
-        echo(f"  new question {name} {would or ''}answered: {value!r} (recorded in {ANSWERS_FILE})")
+        echo(f"  new question {name} {would}answered: {value!r} (recorded in {ANSWERS_FILE})")
+
+
+def report_conflicts(outcome: Outcome, echo: Echo, shown: str, rehearsal: bool) -> int:
+    """Every conflict, with whose lines are where and how to resolve it; returns how many."""
     conflicts = len(outcome.conflicts) + len(outcome.rejects)
     if conflicts:
         verb = "would conflict" if rehearsal else "conflict"
@@ -217,16 +236,4 @@ def report(outcome: Outcome, plan: Plan, echo: Echo, *, head: str | None = None,
             f"apply (whole hunks, including lines that did not conflict): re-apply them by hand, then delete "
             f"{name}. Your previous file: `git show {shown}:{target}`"
         )
-    if rehearsal:
-        if not conflicts:
-            echo("\nNo conflicts expected.")
-        echo("Nothing was changed. Run without --dry-run to apply.")
-        return
-    if not conflicts:
-        echo("\nNo conflicts.")
-    echo(
-        "\nNext: review with `git diff HEAD`, run the tests, then commit: "
-        f'git add -A && git commit -m "Update to the mlcrew standard {version}"'
-    )
-    if head:
-        echo(f"Undo the whole update: {restore_command(head)}")
+    return conflicts
