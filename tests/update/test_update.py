@@ -425,3 +425,29 @@ def test_project_in_a_monorepo_reports_paths_relative_to_the_project(
     assert "product/" not in out  # every path is relative to the project, as the user sees it
     assert (project / "README.md.rej").is_file()
     assert (mono / "other-service.txt").read_text() == "not ours\n"
+
+
+def test_a_file_the_team_edited_and_the_release_removes_is_named_with_its_restore_command(
+    releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Copier deletes files the new version lacks, edited or not: the summary must say whose work went."""
+    repo = Path(shutil.copytree(releases.repo, tmp_path / "template"))
+    git(repo, "rm", "--quiet", "template/docs/testing.md.jinja", "template/docs/logging.md.jinja")
+    git(repo, "commit", "--quiet", "-m", "v0.3.0: two pages go")
+    git(repo, "tag", "v0.3.0")
+    project = copy(releases.pristine, tmp_path / "product")
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(str(releases.repo), str(repo)))
+    ours = "\nOur team's own testing notes.\n"
+    (project / "docs" / "testing.md").write_text((project / "docs" / "testing.md").read_text() + ours)
+    git(project, "commit", "--quiet", "-am", "Our notes; another template source")
+    head = git(project, "rev-parse", "HEAD").strip()
+    assert mlcrew("update", project, "--defaults", "--trust", "--vcs-ref", "v0.3.0") == 0
+    out = capsys.readouterr().out
+    assert not (project / "docs" / "testing.md").exists()
+    assert (
+        f"your changes to docs/testing.md were removed with it: see them with `git show {head}:docs/testing.md`" in out
+    )
+    assert "your changes to docs/logging.md" not in out  # untouched by the team: just removed
+    assert "removed  docs/logging.md" in out
+    assert ours.strip() in git(project, "show", f"{head}:docs/testing.md")
