@@ -138,7 +138,7 @@ def permutation_importance(
     """Mean drop in ROC AUC when each feature is shuffled (seeded), largest first."""
     from sklearn.inspection import permutation_importance as permute
 
-    found = permute(model, features, truth, scoring="roc_auc", n_repeats=3, random_state=seed)
+    found = permute(model, features, truth, scoring="roc_auc", n_repeats=2, random_state=seed)
     ranked = sorted(
         zip(features.columns, found.importances_mean, strict=True), key=lambda item: -item[1]
     )

@@ -138,7 +138,7 @@ def formatter(settings: Settings, json: bool) -> logging.Formatter:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if json
-        else structlog.dev.ConsoleRenderer(colors=False, pad_event_to=0)
+        else structlog.dev.ConsoleRenderer(colors=False, timestamp_key="ts", pad_event_to=0)
     )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*_PRE_CHAIN, structlog.stdlib.ExtraAdder()],

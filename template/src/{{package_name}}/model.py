@@ -87,6 +87,7 @@ def tune(
         {"classify__C": grid},
         scoring="roc_auc",
         cv=folds(cv_folds, training.seed),
+        refit=False,  # `train` fits the chosen model once, on all the training rows
     )
     search.fit(build_features(train, schema), labels(train, schema))
     results = [
