@@ -117,8 +117,8 @@ MUTATIONS = [
     ),
     Mutation(
         "model.py",
-        '            ("one_feature", SelectKBest(f_classif, k=1)),\n',
-        '            ("one_feature", SelectKBest(f_classif, k=1)),\n            ("nothing", DummyClassifier()),\n',
+        '            ("classify", LogisticRegression(max_iter=training.max_iter)),\n',
+        '            ("classify", DummyClassifier()),\n',
         "the simpler model replaced by a constant",
         ("tests/model/test_quality.py::test_the_simpler_model_is_a_real_model",),
     ),

@@ -20,7 +20,17 @@ import pandas as pd
 from .schema import Schema, SchemaError, schema_of
 from .settings import Settings
 
-__all__ = ["Schema", "SchemaError", "data_version", "labels", "load_raw", "sample", "validate"]
+__all__ = [
+    "Schema",
+    "SchemaError",
+    "data_version",
+    "labels",
+    "load_raw",
+    "sample",
+    "schema_of",
+    "slice_masks",
+    "validate",
+]
 
 
 def _column(name: str) -> str:
@@ -78,7 +88,7 @@ def data_version(frame: pd.DataFrame) -> str:
 
 def labels(frame: pd.DataFrame, schema: Schema) -> np.ndarray[Any, np.dtype[np.int64]]:
     """1 where the target is the positive class, else 0: what the model learns and is scored on."""
-    return (frame[schema.target.column] == schema.target.positive).to_numpy(dtype=np.int64)
+    return np.asarray(frame[schema.target.column] == schema.target.positive, dtype=np.int64)
 
 
 def slice_masks(frame: pd.DataFrame, schema: Schema) -> dict[str, np.ndarray[Any, Any]]:

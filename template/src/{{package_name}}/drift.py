@@ -58,7 +58,10 @@ def profile(
     return {"rows": len(raw), "bins": bins, "columns": profiles}
 
 
-def psi(expected: list[int] | np.ndarray[Any, Any], actual: list[int] | np.ndarray[Any, Any]) -> float:
+Counts = list[int] | np.ndarray[Any, Any]
+
+
+def psi(expected: Counts, actual: Counts) -> float:
     """Population Stability Index of `actual` counts against `expected` counts (0 = identical)."""
     expected_share = np.clip(np.asarray(expected) / max(sum(expected), 1), EPSILON, None)
     actual_share = np.clip(np.asarray(actual) / max(sum(actual), 1), EPSILON, None)

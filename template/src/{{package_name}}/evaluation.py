@@ -205,7 +205,7 @@ def _rows(values: Mapping[str, float], *others: Mapping[str, float]) -> list[str
 
 
 def write_report(path: Path, evaluation: Mapping[str, Any], result: GateResult) -> Path:
-    """The evaluation as Markdown: verdict first, then metrics, slices, tuning, importance, plots."""
+    """The evaluation as Markdown: the verdict, metrics, slices, search, importance, plots."""
     cv = evaluation["cross_validation"]
     tuning = evaluation["tuning"]
     importance = list(evaluation["feature_importance"].items())[:10]

@@ -8,7 +8,7 @@ modules then log an event name with fields:
 - dev: readable console lines; staging/prod: JSON lines a log platform can index.
 - Every event has `ts` (UTC), `level`, `service`, `env`, `app_version`, `event`; ML events add
   `model_name`, `model_version`, `data_version`, `run_id`; requests add `request_id`, `latency_ms`.
-- `redact` masks emails, tokens/keys and card-like numbers in every field before anything is written.
+- `redact` masks emails, tokens/keys and card-like numbers in every field before writing.
 - `file_sink` gives the separate JSON-lines logs: the audit log of decisions and the sampled
   prediction log that monitoring reads (docs/monitoring.md).
 
