@@ -7,8 +7,10 @@ option matrix (every project's own tests, linters and type checks) is tests/temp
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -31,24 +33,32 @@ CONTRACT_KEYS = {
     "params",
     "metrics",
     "baseline_metrics",
+    "simpler_metrics",
+    "holdout_metrics",
     "slice_metrics",
     "thresholds",
     "passed_gate",
     "dataset",
     "report",
     "plots",
+    "features",
+    "cross_validation",
+    "tuning",
+    "feature_importance",
+    "environment",
 }
+VERSION = re.compile(r"\d{8}\.\d{6}(\.\d+)?")
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 class Product:
     """A copy of the default generated project, run with the shared project's installed environment."""
 
-    def __init__(self, source: Path, root: Path) -> None:
+    def __init__(self, source: Path, root: Path, python: Path | None = None) -> None:
         self.root = root
-        self.python = source / ".venv" / "bin" / "python"
+        self.python = python or source / ".venv" / "bin" / "python"
         self.package = "tumour_triage"
-        shutil.copytree(source, root, ignore=shutil.ignore_patterns(".venv", "artifacts", "__pycache__"))
+        shutil.copytree(source, root, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
 
     def env(self, **extra: str) -> dict[str, str]:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "APP__", "VIRTUAL_ENV"))}
@@ -76,28 +86,72 @@ def product(projects: ProjectFactory, tmp_path_factory: pytest.TempPathFactory) 
     return made
 
 
+def registered(product: Product) -> list[Path]:
+    return sorted((product.root / "artifacts" / "registry" / "classifier").iterdir())
+
+
 @pytest.mark.slow
 def test_pipeline_registers_a_model_with_the_contract_metadata(product: Product) -> None:
-    folder = product.root / "artifacts" / "registry" / "classifier" / "1"
+    [folder] = registered(product)
     metadata: dict[str, Any] = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     assert set(metadata) == CONTRACT_KEYS
-    assert metadata["model_version"] == "1"
+    assert VERSION.fullmatch(metadata["model_version"]), "a time-stamped id that survives CI"
+    assert folder.name == metadata["model_version"]
     assert metadata["passed_gate"] is True
-    assert (folder / "model.joblib").is_file()
-    assert metadata["created_at"].endswith("+00:00")
+    assert (folder / "model.skops").is_file(), "loaded without executing code (skops)"
+    assert not (folder / "model.joblib").exists()
+    assert (folder / "reference.json").is_file(), "the monitoring reference travels with the model"
+    assert metadata["created_at"].endswith(("Z", "+00:00"))
     assert len(metadata["data_version"]) == 16
     assert metadata["code_version"].startswith("0.1.0+"), "the git commit is part of the code version"
-    # Real metrics from a real model, well above the majority-class baseline.
+    assert {"python", "scikit-learn", "numpy"} <= set(metadata["environment"])
+    # Real, cross-validated metrics from a real model, well above both baselines.
     assert 0.95 <= metadata["metrics"]["roc_auc"] <= 1.0
-    assert metadata["baseline_metrics"]["roc_auc"] == 0.5
+    assert abs(metadata["baseline_metrics"]["roc_auc"] - 0.5) < 0.05
+    assert 0.8 < metadata["simpler_metrics"]["roc_auc"] < metadata["metrics"]["roc_auc"]
+    assert len(metadata["cross_validation"]["fold_roc_auc"]) == 5
     assert set(metadata["slice_metrics"]) == {"small_nuclei", "large_nuclei"}
     assert metadata["thresholds"]["min"]["roc_auc"] == 0.95
-    report = product.root / "artifacts" / "reports" / "evaluation.md"
-    assert "Gate: PASSED" in report.read_text(encoding="utf-8")
+    report = (product.root / "artifacts" / "reports" / "evaluation.md").read_text(encoding="utf-8")
+    assert "Gate: PASSED" in report
+    assert "simpler_model.roc_auc_margin" in report
+    assert "## Feature importance" in report
     for plot in ("confusion_matrix.png", "roc_curve.png"):
         assert (product.root / "artifacts" / "reports" / plot).read_bytes().startswith(PNG)
     for plot in metadata["plots"]:
         assert (product.root / plot).read_bytes().startswith(PNG)
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.mark.slow
+def test_the_smoke_run_onboarding_uses_leaves_the_artifacts_byte_identical(product: Product) -> None:
+    """`mlcrew onboard` runs `python -m <pkg> pipeline --smoke`: nothing in artifacts/ may change."""
+    before = _tree(product.root / "artifacts")
+    result = product.run("pipeline", "--smoke")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "scratch folder" in result.stdout
+    assert _tree(product.root / "artifacts") == before
+
+
+@pytest.mark.slow
+def test_rollback_is_one_command(product: Product, tmp_path: Path) -> None:
+    work = Product(product.root, tmp_path / "work", python=product.python)
+    assert work.run("pipeline").returncode == 0
+    first, second = (folder.name for folder in registered(work))
+    result = work.run("rollback", "--reason", "rehearsal")
+    assert result.returncode == 0, result.stderr
+    assert f"withdrew classifier {second}; serving {first}" in result.stdout
+    again = work.run("rollback")
+    assert again.returncode == 1
+    assert again.stderr.count("\n") == 1
+    assert "no earlier servable version" in again.stderr
 
 
 @pytest.mark.slow
@@ -178,8 +232,9 @@ def test_serve_answers_the_readme_request(product: Product, served: str) -> None
     request = urllib.request.Request(f"{served}/predict", data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         answer = json.loads(response.read())
-        assert response.headers["X-Model-Version"] == "1"
-    assert answer["model_version"] == "1"
+        version = response.headers["X-Model-Version"]
+    assert VERSION.fullmatch(version)
+    assert answer["model_version"] == version
     assert answer["request_id"]
     assert answer["predictions"][0]["flagged"] is True
     bad = urllib.request.Request(

@@ -1,95 +1,113 @@
-"""Is the model still fit for the data it sees? Input drift (PSI per feature) and model age.
+"""Is the served model still fit for the data it sees? Input and score drift (PSI), model age.
 
-The Population Stability Index compares the distribution of each feature in a new batch with the
-training data the served model learned from, over the reference's quantile bins. Rule of thumb:
-below 0.1 stable, 0.1-0.25 watch, above 0.25 (`drift.psi_threshold`) act. A model older than
-`model.max_age_days` is stale even without drift. `python -m <package> drift` exits 1 on a breach,
-so a scheduled job can alert (see docs/runbook.md).
+The Population Stability Index compares a distribution with the reference stored with the
+registered model (`reference.json`: per feature, the training data's quantile bin edges and counts;
+the same for the model's cross-validated scores). It is a profile, not rows, so the registry and the
+image carry no training records. Rule of thumb: PSI below 0.1 stable, 0.1-0.25 watch, above
+`drift.psi_threshold` (0.25) act.
+
+PSI also grows by chance when samples are small: two samples of the same data with n and m rows
+reach about chi2(bins - 1) * (1/n + 1/m). A feature therefore counts as drifted only when its PSI
+exceeds both the threshold and that chance level at `drift.false_alarm_rate` (shared by all
+features), so identical data stays quiet and a real shift still alarms (tests/unit/test_drift.py).
 """
 
 from __future__ import annotations
 
-import json
-import logging
+from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .features import build_features
-from .logs import UTC
-from .settings import Settings
+from .data import Schema
+from .registry import UTC, ModelMetadata
+from .settings import DriftSettings
 
-logger = logging.getLogger(__name__)
 EPSILON = 1e-4
+SCORE = "score"
+"""The name of the model's score in a profile, beside the features."""
 
 
-def psi(reference: np.ndarray[Any, Any], current: np.ndarray[Any, Any], bins: int = 10) -> float:
-    """Population Stability Index of `current` against `reference` (0 = identical)."""
-    edges = np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)))
-    if len(edges) < 2:
-        return 0.0
-    inner = edges[1:-1]
-    expected = np.bincount(
-        np.searchsorted(inner, reference, side="right"), minlength=len(edges) - 1
-    )
-    actual = np.bincount(np.searchsorted(inner, current, side="right"), minlength=len(edges) - 1)
-    expected_share = np.clip(expected / max(len(reference), 1), EPSILON, None)
-    actual_share = np.clip(actual / max(len(current), 1), EPSILON, None)
+def edges(values: np.ndarray[Any, Any], bins: int) -> list[float]:
+    """Inner bin edges at the reference's quantiles (ties collapse, so a constant has none)."""
+    quantiles = np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1])
+    return [float(edge) for edge in np.unique(quantiles)]
+
+
+def bin_index(values: np.ndarray[Any, Any], inner: list[float]) -> np.ndarray[Any, Any]:
+    """The reference bin of each value (0 .. len(inner)): all drift needs of a served input."""
+    return np.searchsorted(np.asarray(inner), values, side="right")
+
+
+def counts(indices: np.ndarray[Any, Any], inner: list[float]) -> list[int]:
+    return [int(count) for count in np.bincount(indices, minlength=len(inner) + 1)]
+
+
+def profile(
+    raw: pd.DataFrame, scores: np.ndarray[Any, Any], schema: Schema, bins: int
+) -> dict[str, Any]:
+    """The reference stored with a model: bin edges and counts per feature and for the score."""
+    columns = {name: raw[name].to_numpy(dtype=float) for name in schema.columns}
+    columns[SCORE] = np.asarray(scores, dtype=float)
+    profiles = {}
+    for name, values in columns.items():
+        inner = edges(values, bins)
+        profiles[name] = {"edges": inner, "counts": counts(bin_index(values, inner), inner)}
+    return {"rows": len(raw), "bins": bins, "columns": profiles}
+
+
+Counts = list[int] | np.ndarray[Any, Any]
+
+
+def psi(expected: Counts, actual: Counts) -> float:
+    """Population Stability Index of `actual` counts against `expected` counts (0 = identical)."""
+    expected_share = np.clip(np.asarray(expected) / max(sum(expected), 1), EPSILON, None)
+    actual_share = np.clip(np.asarray(actual) / max(sum(actual), 1), EPSILON, None)
     return float(np.sum((actual_share - expected_share) * np.log(actual_share / expected_share)))
 
 
-def feature_psi(reference: pd.DataFrame, current: pd.DataFrame, bins: int) -> dict[str, float]:
-    """PSI of every model feature, computed on the features serving would build."""
-    ref, cur = build_features(reference), build_features(current)
-    return {name: round(psi(ref[name].to_numpy(), cur[name].to_numpy(), bins), 6) for name in ref}
+def chance_level(bins: int, reference_rows: int, rows: int, alpha: float) -> float:
+    """The PSI two samples of identical data exceed with probability `alpha`."""
+    from scipy.stats import chi2
+
+    if bins < 2 or rows == 0:
+        return 0.0
+    return float(chi2.ppf(1 - alpha, bins - 1) * (1 / reference_rows + 1 / rows))
 
 
-def model_age_days(metadata: dict[str, Any], now: datetime | None = None) -> float:
-    created = datetime.fromisoformat(str(metadata["created_at"]))
+def model_age_days(metadata: ModelMetadata, now: datetime | None = None) -> float:
+    created = metadata.created_at
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
     return ((now or datetime.now(UTC)) - created).total_seconds() / 86400
 
 
-def check_drift(
-    settings: Settings,
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    metadata: dict[str, Any],
-    output: Path | None = None,
+def compare(
+    reference: Mapping[str, Any],
+    current: Mapping[str, np.ndarray[Any, Any]],
+    settings: DriftSettings,
 ) -> dict[str, Any]:
-    """The drift report; `breached` when any feature's PSI or the model's age is too high."""
-    scores = feature_psi(reference, current, settings.drift.bins)
-    drifted = sorted(name for name, value in scores.items() if value > settings.drift.psi_threshold)
-    age = model_age_days(metadata)
-    stale = age > settings.model.max_age_days
-    report = {
-        "model_name": metadata["model_name"],
-        "model_version": metadata["model_version"],
-        "data_version": metadata["data_version"],
-        "rows": len(current),
-        "psi_threshold": settings.drift.psi_threshold,
-        "psi": scores,
-        "drifted_features": drifted,
-        "model_age_days": round(age, 3),
-        "max_age_days": settings.model.max_age_days,
-        "stale": stale,
-        "breached": bool(drifted) or stale,
+    """PSI of every column of `current` (reference bin indices) and the columns that drifted."""
+    columns = reference["columns"]
+    rows = min((len(values) for values in current.values()), default=0)
+    alpha = settings.false_alarm_rate / max(len(current), 1)  # shared by every column
+    psis, limits = {}, {}
+    for name, indices in current.items():
+        expected = columns[name]["counts"]
+        psis[name] = round(psi(expected, counts(indices, columns[name]["edges"])), 6)
+        noise = chance_level(len(expected), int(reference["rows"]), len(indices), alpha)
+        limits[name] = round(max(settings.psi_threshold, noise), 6)
+    drifted = sorted(name for name in psis if psis[name] > limits[name])
+    return {"rows": rows, "psi": psis, "limit": limits, "drifted": drifted}
+
+
+def indices_of(raw: pd.DataFrame, reference: Mapping[str, Any]) -> dict[str, np.ndarray[Any, Any]]:
+    """A raw batch as reference bin indices, for every profiled feature it has."""
+    columns = reference["columns"]
+    return {
+        name: bin_index(raw[name].to_numpy(dtype=float), spec["edges"])
+        for name, spec in columns.items()
+        if name != SCORE and name in raw.columns
     }
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    log = logger.warning if report["breached"] else logger.info
-    log(
-        "drift.checked",
-        extra={
-            key: report[key]
-            for key in ("model_name", "model_version", "data_version", "rows", "drifted_features")
-        }
-        | {
-            "max_psi": max(scores.values(), default=0.0),
-            "model_age_days": report["model_age_days"],
-        },
-    )
-    return report

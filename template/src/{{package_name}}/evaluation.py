@@ -1,14 +1,17 @@
 """Evaluate a candidate against thresholds.yaml and write a report people can read.
 
-The gate has three parts (ML Test Score M5, M6, I4): absolute floors per metric, a margin over a
-simple baseline (a model that cannot beat "always the majority class" is not worth serving), and a
-floor for every data slice (a model good on average can still fail a group). The report is
-Markdown with a confusion matrix and a ROC curve as PNG files next to it.
+The gate (ML Test Score M5, M6, I4) has four parts: absolute floors per metric; a margin over the
+non-ML baseline (`baseline`: always the class balance); beating a simpler model (`simpler_model`:
+the single most predictive feature, see model.build_simpler_model), which fails a model that is
+only as good as one column; and a floor for every data slice. Its evidence is cross-validated on
+the training split (every row scored once by a model that did not see it), so the verdict does not
+hang on which 25 % of the rows one split happened to hold out. The held-out test split is still
+scored and plotted, and permutation importance says which features the model relies on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,58 +19,57 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from matplotlib.figure import Figure
-from sklearn.metrics import (
-    accuracy_score,
-    confusion_matrix,
-    precision_score,
-    recall_score,
-    roc_auc_score,
-    roc_curve,
-)
+from sklearn.metrics import accuracy_score, precision_score, recall_score, roc_auc_score
 
-from .data import LABEL
+from .data import Schema, labels, slice_masks
 
-SLICES: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
-    "small_nuclei": lambda raw: raw["mean_radius"] < 13.0,
-    "large_nuclei": lambda raw: raw["mean_radius"] >= 13.0,
-}
-"""Groups the model must serve well, as masks over the raw data. Add the groups your users have."""
+SIMPLER_MODEL_DEFAULTS = {"metric": "roc_auc", "min_margin": 0.0}
+"""thresholds.yaml without a `simpler_model` entry (written before 0.2.0): the candidate must
+still be strictly better than the simpler model on ROC AUC."""
 
 
 def metrics(
-    labels: np.ndarray[Any, Any], scores: np.ndarray[Any, Any], cut: float
+    truth: np.ndarray[Any, Any], scores: np.ndarray[Any, Any], cut: float
 ) -> dict[str, float]:
-    """The gate's metrics for one set of scores; the positive class is 1 (malignant)."""
+    """The gate's metrics for one set of scores; the positive class is 1."""
     predicted = (scores >= cut).astype(int)
-    both_classes = len(np.unique(labels)) == 2
+    both_classes = len(np.unique(truth)) == 2
     return {
-        "roc_auc": float(roc_auc_score(labels, scores)) if both_classes else float("nan"),
-        "recall": float(recall_score(labels, predicted, zero_division=0)),
-        "precision": float(precision_score(labels, predicted, zero_division=0)),
-        "accuracy": float(accuracy_score(labels, predicted)),
+        "roc_auc": float(roc_auc_score(truth, scores)) if both_classes else float("nan"),
+        "recall": float(recall_score(truth, predicted, zero_division=0)),
+        "precision": float(precision_score(truth, predicted, zero_division=0)),
+        "accuracy": float(accuracy_score(truth, predicted)),
     }
 
 
 def slice_metrics(
-    raw: pd.DataFrame, scores: np.ndarray[Any, Any], cut: float
+    raw: pd.DataFrame, scores: np.ndarray[Any, Any], cut: float, schema: Schema
 ) -> dict[str, dict[str, float]]:
-    """Accuracy and size of every slice in SLICES."""
+    """Accuracy and size of every slice in the schema."""
     result = {}
-    labels = raw[LABEL].to_numpy()
-    for name, select in SLICES.items():
-        mask = select(raw).to_numpy()
+    truth = labels(raw, schema)
+    for name, mask in slice_masks(raw, schema).items():
         if mask.any():
             predicted = (scores[mask] >= cut).astype(int)
-            accuracy = float(accuracy_score(labels[mask], predicted))
+            accuracy = float(accuracy_score(truth[mask], predicted))
             result[name] = {"accuracy": accuracy, "n": float(mask.sum())}
     return result
+
+
+def fold_scores(
+    truth: np.ndarray[Any, Any], scores: np.ndarray[Any, Any], fold_of_row: np.ndarray[Any, Any]
+) -> list[float]:
+    """ROC AUC of each cross-validation fold: their spread says how stable the estimate is."""
+    return [
+        float(roc_auc_score(truth[fold_of_row == fold], scores[fold_of_row == fold]))
+        for fold in np.unique(fold_of_row)
+    ]
 
 
 def load_thresholds(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict):
-        raise ValueError(f"{path} must hold a mapping (min, baseline, slices)")
+        raise ValueError(f"{path} must hold a mapping (min, baseline, simpler_model, slices)")
     return data
 
 
@@ -89,23 +91,38 @@ class GateResult:
         ]
 
 
+def _margin_check(
+    result: GateResult,
+    name: str,
+    model_metrics: Mapping[str, float],
+    other: Mapping[str, float],
+    rule: Mapping[str, Any],
+    strictly: bool,
+) -> None:
+    metric = str(rule.get("metric", "roc_auc"))
+    margin = float(model_metrics[metric]) - float(other[metric])
+    floor = float(rule.get("min_margin", 0.0))
+    ok = margin >= floor and (margin > 0 or not strictly)
+    result.checks.append((f"{name}.{metric}_margin", margin, floor, ok))
+
+
 def gate(
     model_metrics: Mapping[str, float],
     baseline_metrics: Mapping[str, float],
+    simpler_metrics: Mapping[str, float],
     slices: Mapping[str, Mapping[str, float]],
     thresholds: Mapping[str, Any],
 ) -> GateResult:
-    """Compare the candidate with the floors, the baseline and the slice floor."""
+    """Compare the candidate with the floors, the baseline, the simpler model and slice floor."""
     result = GateResult()
     for name, floor in (thresholds.get("min") or {}).items():
         value = float(model_metrics.get(name, float("nan")))
         result.checks.append((f"min.{name}", value, float(floor), value >= float(floor)))
     baseline = thresholds.get("baseline") or {}
     if baseline:
-        name = baseline["metric"]
-        margin = float(model_metrics[name]) - float(baseline_metrics[name])
-        floor = float(baseline.get("min_margin", 0.0))
-        result.checks.append((f"baseline.{name}_margin", margin, floor, margin >= floor))
+        _margin_check(result, "baseline", model_metrics, baseline_metrics, baseline, False)
+    simpler = {**SIMPLER_MODEL_DEFAULTS, **(thresholds.get("simpler_model") or {})}
+    _margin_check(result, "simpler_model", model_metrics, simpler_metrics, simpler, True)
     slice_floor = (thresholds.get("slices") or {}).get("min_accuracy")
     if slice_floor is not None:
         for name, values in slices.items():
@@ -115,18 +132,34 @@ def gate(
     return result
 
 
+def permutation_importance(
+    model: Any, features: pd.DataFrame, truth: np.ndarray[Any, Any], seed: int
+) -> dict[str, float]:
+    """Mean drop in ROC AUC when each feature is shuffled (seeded), largest first."""
+    from sklearn.inspection import permutation_importance as permute
+
+    found = permute(model, features, truth, scoring="roc_auc", n_repeats=2, random_state=seed)
+    ranked = sorted(
+        zip(features.columns, found.importances_mean, strict=True), key=lambda item: -item[1]
+    )
+    return {str(name): round(float(value), 6) for name, value in ranked}
+
+
 def plot_confusion_matrix(
-    labels: np.ndarray[Any, Any], predicted: np.ndarray[Any, Any], path: Path
+    truth: np.ndarray[Any, Any], predicted: np.ndarray[Any, Any], names: list[str], path: Path
 ) -> Path:
-    matrix = confusion_matrix(labels, predicted, labels=[0, 1])
+    from matplotlib.figure import Figure  # imported here: only the report pays for matplotlib
+    from sklearn.metrics import confusion_matrix
+
+    matrix = confusion_matrix(truth, predicted, labels=[0, 1])
     figure = Figure(figsize=(4, 4))
     axes = figure.add_subplot()
     axes.imshow(matrix, cmap="Blues")
     for (row, column), count in np.ndenumerate(matrix):
         colour = "white" if count > matrix.max() / 2 else "black"
         axes.text(column, row, str(count), ha="center", va="center", color=colour)
-    axes.set_xticks([0, 1], labels=["benign", "malignant"])
-    axes.set_yticks([0, 1], labels=["benign", "malignant"])
+    axes.set_xticks([0, 1], labels=names)
+    axes.set_yticks([0, 1], labels=names)
     axes.set_xlabel("predicted")
     axes.set_ylabel("actual")
     axes.set_title("Confusion matrix (test split)")
@@ -136,13 +169,24 @@ def plot_confusion_matrix(
 
 
 def plot_roc_curve(
-    labels: np.ndarray[Any, Any], scores: np.ndarray[Any, Any], auc: float, path: Path
+    truth: np.ndarray[Any, Any], scores: np.ndarray[Any, Any], cut: float, path: Path
 ) -> Path:
-    false_positive, true_positive, _ = roc_curve(labels, scores)
+    """The ROC curve with the operating point of the decision threshold marked on it."""
+    from matplotlib.figure import Figure
+    from sklearn.metrics import roc_curve
+
+    false_positive, true_positive, _ = roc_curve(truth, scores)
+    flagged = scores >= cut
+    at_cut = (
+        float(flagged[truth == 0].mean()) if (truth == 0).any() else 0.0,
+        float(flagged[truth == 1].mean()) if (truth == 1).any() else 0.0,
+    )
+    auc = roc_auc_score(truth, scores) if len(np.unique(truth)) == 2 else float("nan")
     figure = Figure(figsize=(4, 4))
     axes = figure.add_subplot()
     axes.plot(false_positive, true_positive, label=f"model (AUC {auc:.3f})")
     axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
+    axes.plot(*at_cut, marker="o", color="red", linestyle="", label=f"threshold {cut:g}")
     axes.set_xlabel("false positive rate")
     axes.set_ylabel("true positive rate")
     axes.set_title("ROC curve (test split)")
@@ -152,21 +196,36 @@ def plot_roc_curve(
     return path
 
 
+def _rows(values: Mapping[str, float], *others: Mapping[str, float]) -> list[str]:
+    nan = float("nan")
+    return [
+        f"| {name} | {value:.4f} | " + " | ".join(f"{o.get(name, nan):.4f}" for o in others) + " |"
+        for name, value in values.items()
+    ]
+
+
 def write_report(path: Path, evaluation: Mapping[str, Any], result: GateResult) -> Path:
-    """The evaluation as Markdown: verdict first, then metrics, slices and the plots."""
-    model_metrics = evaluation["metrics"]
-    baseline_metrics = evaluation["baseline_metrics"]
+    """The evaluation as Markdown: the verdict, metrics, slices, search, importance, plots."""
+    cv = evaluation["cross_validation"]
+    tuning = evaluation["tuning"]
+    importance = list(evaluation["feature_importance"].items())[:10]
     lines = [
         f"# Evaluation: {evaluation['model_name']} (data {evaluation['data_version']})",
         "",
         f"**Gate: {'PASSED' if result.passed else 'FAILED'}** "
         f"against `{evaluation['thresholds_file']}`.",
         "",
-        "| metric | model | baseline |",
-        "| --- | --- | --- |",
-        *(
-            f"| {name} | {value:.4f} | {baseline_metrics.get(name, float('nan')):.4f} |"
-            for name, value in model_metrics.items()
+        f"Gate evidence: {cv['folds']}-fold cross-validation on the training split (seed "
+        f"{cv['seed']}); ROC AUC per fold {', '.join(f'{v:.4f}' for v in cv['fold_roc_auc'])} "
+        f"(spread {cv['std_roc_auc']:.4f}).",
+        "",
+        "| metric | model | non-ML baseline | simpler model | test split |",
+        "| --- | --- | --- | --- | --- |",
+        *_rows(
+            evaluation["metrics"],
+            evaluation["baseline_metrics"],
+            evaluation["simpler_metrics"],
+            evaluation["holdout_metrics"],
         ),
         "",
         "## Slices",
@@ -186,6 +245,25 @@ def write_report(path: Path, evaluation: Mapping[str, Any], result: GateResult) 
             f"| {name} | {value:.4f} | {floor:.4f} | {'yes' if ok else '**no**'} |"
             for name, value, floor, ok in result.checks
         ),
+        "",
+        "## Hyperparameter search",
+        "",
+        f"Chosen C = {tuning['best_C']:g} ({tuning['scoring']}, cross-validated, seeded).",
+        "",
+        "| C | mean ROC AUC | spread |",
+        "| --- | --- | --- |",
+        *(
+            f"| {row['C']:g} | {row['mean_roc_auc']:.4f} | {row['std_roc_auc']:.4f} |"
+            for row in tuning["results"]
+        ),
+        "",
+        "## Feature importance",
+        "",
+        "Drop in ROC AUC on the test split when the feature is shuffled (top 10).",
+        "",
+        "| feature | importance |",
+        "| --- | --- |",
+        *(f"| {name} | {value:.4f} |" for name, value in importance),
         "",
         "## Plots",
         "",

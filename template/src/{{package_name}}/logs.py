@@ -1,30 +1,32 @@
 """Logging conventions: one event per line, the same fields everywhere, nothing we may not keep.
 
-Call `configure_logging(settings)` once at start-up; modules then use `logging.getLogger(__name__)`
-and log an event name with fields: `logger.info("train.completed", extra={"model_version": "3"})`.
+Built on structlog, rendered through the standard library's logging so library logs (uvicorn,
+mlflow, ...) come out in the same format. Call `configure_logging(settings)` once at start-up;
+modules then log an event name with fields:
+`logger = get_logger(__name__)`, `logger.info("train.completed", model_version="3")`.
 
 - dev: readable console lines; staging/prod: JSON lines a log platform can index.
 - Every event has `ts` (UTC), `level`, `service`, `env`, `app_version`, `event`; ML events add
   `model_name`, `model_version`, `data_version`, `run_id`; requests add `request_id`, `latency_ms`.
-- `RedactionFilter` masks emails, tokens/keys and card-like numbers before anything is written.
-- The audit log (`audit_logger`) is a separate sink: a JSON-lines file of decisions, never sampled.
+- `redact` masks emails, tokens/keys and card-like numbers in every field before writing.
+- `file_sink` gives the separate JSON-lines logs: the audit log of decisions and the sampled
+  prediction log that monitoring reads (docs/monitoring.md).
 
-Never log raw request bodies or whole data frames: log counts, ids and hashes instead.
+Never log raw request bodies, feature values or whole data frames: counts, ids and hashes instead.
 (Not named logging.py: that would shadow the standard library's module.)
 """
 
 from __future__ import annotations
 
-import contextvars
-import json
 import logging
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
+
+import structlog
 
 from . import __version__
 from .settings import Settings
@@ -39,18 +41,9 @@ NOISY_LIBRARIES = (
     "uvicorn.access",
     "mlflow",
 )
-AUDIT_LOGGER = "audit"
 MASK = "***"
-
-# Fields of every LogRecord that are not event fields.
-_RECORD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {
-    "message",
-    "asctime",
-    "taskName",
-    "color_message",  # uvicorn's ANSI-coloured copy of the message
-}
-UTC = timezone(timedelta(0))
-_context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar("log_context")
+HANDLER = "product"
+"""The name of every handler this module installs, so reconfiguring replaces only ours."""
 
 _PATTERNS = [
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), MASK),  # emails
@@ -66,6 +59,8 @@ _PATTERNS = [
     (re.compile(r"\b(?:\d[ -]?){12,18}\d\b"), MASK),  # card-like numbers (13-19 digits)
 ]
 _SECRET_FIELD = re.compile(r"(?i)(token|secret|password|passwd|api_?key|authorization|cookie)")
+
+EventDict = MutableMapping[str, Any]
 
 
 def redact(text: str) -> str:
@@ -87,124 +82,114 @@ def _redact_value(key: str, value: Any) -> Any:
     return value
 
 
-class RedactionFilter(logging.Filter):
-    """Masks secrets and personal data in the message, its arguments and every event field."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
-        record.args = None
-        for key in list(vars(record)):
-            if key not in _RECORD_ATTRIBUTES:
-                setattr(record, key, _redact_value(key, getattr(record, key)))
-        return True
+def redact_event(_: Any, __: str, event: EventDict) -> EventDict:
+    """structlog processor: masks secrets and personal data in every field of the event."""
+    return {key: _redact_value(key, value) for key, value in event.items()}
 
 
-class ContextFilter(logging.Filter):
-    """Adds the fields every event carries: service, env, app_version, plus the bound context."""
+def _fields(service: str, env: str) -> structlog.types.Processor:
+    """structlog processor adding the fields every event carries."""
 
-    def __init__(self, service: str, env: str) -> None:
-        super().__init__()
-        self.service = service
-        self.env = env
+    def add(_: Any, __: str, event: EventDict) -> EventDict:
+        event.setdefault("service", service)
+        event.setdefault("env", env)
+        event.setdefault("app_version", __version__)
+        event["level"] = str(event.get("level", "info")).upper()
+        return event
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.service = self.service
-        record.env = self.env
-        record.app_version = __version__
-        for key, value in _context.get({}).items():
-            if not hasattr(record, key):
-                setattr(record, key, value)
-        return True
+    return add
 
 
-def event_fields(record: logging.LogRecord) -> dict[str, Any]:
-    """The record as an event: the required fields first, then its own fields."""
-    fields: dict[str, Any] = {
-        "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-        "level": record.levelname,
-        "service": getattr(record, "service", None),
-        "env": getattr(record, "env", None),
-        "app_version": getattr(record, "app_version", None),
-        "event": record.getMessage(),
-        "logger": record.name,
-    }
-    for key, value in vars(record).items():
-        if key not in _RECORD_ATTRIBUTES and key not in fields:
-            fields[key] = value
-    if record.exc_info and record.exc_info[0] is not None:
-        fields["error"] = redact(f"{record.exc_info[0].__name__}: {record.exc_info[1]}")
-    return fields
+# Before rendering, common to our events and to foreign (standard-library) records.
+_PRE_CHAIN: list[structlog.types.Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+]
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line (staging/prod)."""
+def _structlog_configured() -> None:
+    """Route structlog events through the standard library (once; handlers decide the output)."""
+    if structlog.is_configured():
+        return
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_PRE_CHAIN,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.format_exc_info,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
 
-    def format(self, record: logging.LogRecord) -> str:
-        return json.dumps(event_fields(record), default=str, sort_keys=False)
+
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    """The logger of a module: `get_logger(__name__)`."""
+    _structlog_configured()
+    logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
+    return logger
 
 
-class ConsoleFormatter(logging.Formatter):
-    """`12:00:01 INFO  train.completed model_version=3 ...` (dev)."""
+def formatter(settings: Settings, json: bool) -> logging.Formatter:
+    """Renders any record, ours or a library's, as one JSON line or one readable line."""
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(colors=False, timestamp_key="ts", pad_event_to=0)
+    )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*_PRE_CHAIN, structlog.stdlib.ExtraAdder()],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
+            _fields(settings.service, settings.env),
+            redact_event,
+            renderer,
+        ],
+    )
 
-    _SKIP = frozenset({"ts", "level", "event", "service", "env", "app_version", "logger"})
 
-    def format(self, record: logging.LogRecord) -> str:
-        fields = event_fields(record)
-        time = fields["ts"][11:19]
-        extras = " ".join(f"{k}={v}" for k, v in fields.items() if k not in self._SKIP)
-        return f"{time} {record.levelname:<7} {fields['event']} {extras}".rstrip()
-
-
-def _handler(stream_or_path: IO[str] | Path, formatter: logging.Formatter) -> logging.Handler:
-    if isinstance(stream_or_path, Path):
-        stream_or_path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(stream_or_path, encoding="utf-8")
-    else:
-        handler = logging.StreamHandler(stream_or_path)
-    handler.setFormatter(formatter)
-    handler.set_name("product")
-    return handler
+def _install(logger: logging.Logger, handler: logging.Handler) -> None:
+    for old in [h for h in logger.handlers if h.get_name() == HANDLER]:
+        logger.removeHandler(old)
+        old.close()
+    handler.set_name(HANDLER)
+    logger.addHandler(handler)
 
 
 def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None:
     """Set up the root logger for this environment; safe to call again (replaces our handlers)."""
-    formatter = JsonFormatter() if settings.logging.format == "json" else ConsoleFormatter()
-    handler = _handler(stream or sys.stderr, formatter)
-    handler.addFilter(ContextFilter(settings.service, settings.env))
-    handler.addFilter(RedactionFilter())
+    _structlog_configured()
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(formatter(settings, json=settings.logging.format == "json"))
     root = logging.getLogger()
-    for old in [h for h in root.handlers if h.get_name() == "product"]:
-        root.removeHandler(old)
-        old.close()
-    root.addHandler(handler)
+    _install(root, handler)
     root.setLevel(settings.logging.level)
     for name in NOISY_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def audit_logger(settings: Settings) -> logging.Logger:
-    """The decision log: JSON lines in `logging.audit_file`, separate from the application log."""
-    logger = logging.getLogger(AUDIT_LOGGER)
-    path = settings.path(settings.logging.audit_file)
-    current = [h for h in logger.handlers if h.get_name() == "product"]
+def file_sink(settings: Settings, name: str, path: Path) -> structlog.stdlib.BoundLogger:
+    """A separate JSON-lines log in `path` (the audit log, the prediction log), never sampled
+    by level and never mixed into the application log."""
+    _structlog_configured()
+    target = logging.getLogger(name)
+    current = [h for h in target.handlers if h.get_name() == HANDLER]
     if not current or Path(getattr(current[0], "baseFilename", "")) != path.resolve():
-        for old in current:
-            logger.removeHandler(old)
-            old.close()
-        handler = _handler(path, JsonFormatter())
-        handler.addFilter(ContextFilter(settings.service, settings.env))
-        handler.addFilter(RedactionFilter())
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    return logger
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(formatter(settings, json=True))
+        _install(target, handler)
+    target.setLevel(logging.INFO)
+    target.propagate = False
+    return get_logger(name)
 
 
 @contextmanager
 def log_context(**fields: Any) -> Iterator[None]:
     """Fields added to every event inside the block (e.g. `run_id`, `request_id`)."""
-    token = _context.set({**_context.get({}), **fields})
-    try:
+    with structlog.contextvars.bound_contextvars(**fields):
         yield
-    finally:
-        _context.reset(token)
