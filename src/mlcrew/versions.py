@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 CHANGELOG = "CHANGELOG.md"
 
+_HASH = re.compile(r"^[0-9a-f]{7,40}$")
 _DESCRIBE = re.compile(r"^(?P<base>.+?)-(?P<distance>\d+)-g(?P<sha>[0-9a-f]+)$")
 _HEADING = re.compile(r"^##\s+\[?v?(?P<version>\d+(?:\.\d+)*[0-9A-Za-z.+-]*)")
 _DATED = re.compile(
@@ -38,6 +39,8 @@ def version_of(ref: str) -> Version | None:
     from packaging.version import InvalidVersion, Version
 
     text = ref.strip()
+    if _HASH.match(text):  # an abbreviated commit hash, even one of digits only ("1234567"), is no version
+        return None
     match = _DESCRIBE.match(text)
     if match:
         text = f"{match['base']}.post{match['distance']}.dev0+g{match['sha']}"

@@ -105,3 +105,12 @@ def test_a_template_with_no_tag_at_all(tmp_path: Path, capsys: pytest.CaptureFix
     assert ours["current"] is True
     mlcrew("check", project)
     assert "the template has no release yet" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("commit", ["1234567", "0123456789abcdef0123", "abcdef1"])
+def test_a_bare_commit_hash_is_never_a_release(commit: str) -> None:
+    """copier records an untagged template's commit as its abbreviated hash; digits only must not read as 1234567.0."""
+    from mlcrew.versions import is_release
+
+    assert version_of(commit) is None
+    assert not is_release(commit)
