@@ -208,9 +208,7 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize(("key", "value"), HOSTILE, ids=[f"{k}:{v}" for k, v in HOSTILE])
-def test_hostile_answers_never_reach_git_or_a_shell(
-    templates: Templates, tmp_path: Path, key: str, value: str
-) -> None:
+def test_hostile_answers_never_reach_git_or_a_shell(templates: Templates, tmp_path: Path, key: str, value: str) -> None:
     project = project_copy(templates.at_v1, tmp_path)
     answers = project / ".copier-answers.yml"
     lines = [f"{key}: {value!r}" if line.startswith(f"{key}:") else line for line in answers.read_text().splitlines()]
