@@ -393,3 +393,14 @@ def test_coverage_floor_and_project_urls(projects: ProjectFactory, ci: str) -> N
 def test_project_urls_survive_an_unusual_team_name(projects: ProjectFactory) -> None:
     urls = tomllib.loads((projects.get(team_name="++ / ::") / "pyproject.toml").read_text())["project"]["urls"]
     assert re.fullmatch(r"https://github\.com/[a-z0-9-]+/tumour-triage", urls["Repository"]), urls
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_platform_setup_explains_the_update_job_and_the_pin_updates(projects: ProjectFactory, ci: str) -> None:
+    text = (projects.get(ci_provider=ci) / "docs" / "platform-setup.md").read_text()
+    trust = text.split("**Why the job runs copier with `--trust`.**", 1)[1].split("\n\n", 1)[0]
+    assert "git mv" in trust and ".copier-answers.yml" in trust and "exit 4" in trust
+    assert "**draft**" in text and "`--no-verify`" in text
+    pins = text.split("## Keeping pins current", 1)[1]
+    assert ("Dependabot" in pins) == (ci == "github") and ("Renovate" in pins) == (ci == "gitlab")
+    assert "**cooldown**" in pins
