@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import ProjectFactory, run
-from matrix import OPTIONS, combo_id
+from helpers import ProjectFactory, in_project, run
+from matrix import INSTALLED, OPTIONS, combo_id
 
 BIN = Path(sys.executable).parent
 IMAGE = re.compile(r"^[a-z0-9][a-z0-9./_-]*(?::[A-Za-z0-9._-]+)@sha256:[0-9a-f]{64}$")
@@ -404,3 +404,16 @@ def test_platform_setup_explains_the_update_job_and_the_pin_updates(projects: Pr
     pins = text.split("## Keeping pins current", 1)[1]
     assert ("Dependabot" in pins) == (ci == "github") and ("Renovate" in pins) == (ci == "gitlab")
     assert "**cooldown**" in pins
+
+
+@pytest.mark.slow
+def test_the_coverage_floor_fails_an_undertested_run(projects: ProjectFactory, tmp_path: Path) -> None:
+    """pytest-cov enforces the floor from pyproject.toml: a run that tests (almost) nothing fails."""
+    project = projects.installed(**INSTALLED[0])
+    trivial = tmp_path / "test_trivial.py"
+    trivial.write_text("def test_nothing() -> None:\n    assert 1 + 1 == 2\n")
+    args = ["pytest", "-q", "-p", "no:cacheprovider", "-c", "pyproject.toml", "--rootdir", ".", trivial, "--cov"]
+    result = in_project(project, *map(str, args), check=False)
+    assert "1 passed" in result.stdout, result.stdout[-2000:]
+    assert result.returncode != 0
+    assert re.search(r"Required test coverage of 80(\.0)?% not reached", result.stdout)
