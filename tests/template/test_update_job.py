@@ -20,7 +20,8 @@ from pathlib import Path
 
 import copier
 import pytest
-from helpers import answers_of, generate, git, make_template_repo, run
+import yaml
+from helpers import ProjectFactory, answers_of, generate, git, make_template_repo, run
 from releases import ADDED, README_LINE, RENAMED, V1, V2, release_v2
 
 COPIER = Path(sys.executable).parent / "copier"
@@ -241,3 +242,25 @@ def test_dirty_tree_and_a_body_inside_the_repository_are_refused(templates: Temp
     assert (project / "notes.txt").read_text() == "work in progress\n", "the user's file is untouched"
     assert answers_of(project)["_commit"] == V1, "copier never ran"
     assert git(project, "branch", "--format=%(refname:short)").split() == ["main"]
+
+
+def test_the_ci_jobs_call_the_script_and_keep_tokens_away_from_it(projects: ProjectFactory) -> None:
+    """GitHub and GitLab run the same script, push without force, and open a draft on conflicts."""
+    workflow = yaml.safe_load(
+        (projects.get(ci_provider="github") / ".github" / "workflows" / "template-update.yml").read_text()
+    )
+    update, push = workflow["jobs"]["update"]["steps"][2:]
+    assert "python3 ci/template_update.py --forge github" in update["run"]
+    assert "env" not in update, "no token while copier and the template's migrations run"
+    assert push["if"] == "steps.update.outputs.result != 'current'"
+    assert "gh pr create --draft" in push["run"] and '[ "$DRAFT" = "true" ]' in push["run"]
+    assert "--force" not in push["run"] and "git ls-remote --heads origin" in push["run"]
+
+    job = yaml.safe_load((projects.get(ci_provider="gitlab") / ".gitlab-ci.yml").read_text())["template-update"]
+    script = "\n".join(job["script"])
+    assert job["cache"] == [], "restored caches would make the checkout dirty"
+    assert "env -u TEMPLATE_UPDATE_TOKEN python3 ci/template_update.py --forge gitlab" in script
+    assert 'title="Draft: $title"' in script
+    assert "--force" not in script
+    assert "TEMPLATE_UPDATE_TOKEN}@" not in script, "the token never sits in a URL"
+    assert "mr-description" not in script and '--body "$scratch/body.md"' in script
