@@ -60,7 +60,11 @@ def test_github_workflows_match_the_schema_and_pass_zizmor(projects: ProjectFact
     files = workflows(project)
     assert [f.name for f in files] == ["ci.yml", "retrain.yml", "template-update.yml"]
     run([BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *files], project)
-    audit = run([BIN / "zizmor", "--offline", "--no-progress", *files], project, check=False)
+    audit = run(
+        [BIN / "zizmor", "--offline", "--no-progress", *files, project / ".github" / "dependabot.yml"],
+        project,
+        check=False,
+    )
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "No findings" in audit.stdout + audit.stderr
 
@@ -345,10 +349,11 @@ def test_release_records_digest_model_version_and_the_change_record(deployable: 
 
 def pipeline_commands(text: str) -> tuple[set[str], set[str]]:
     """The nox sessions (`nox -s NAME`) and pytest markers (`-m EXPR`) a pipeline file runs."""
-    sessions = set(re.findall(r"\bnox -s ([\w-]+)", text))
+    nox = r"\bnox(?:==[^\s\"]+)?\"?\s+-s"  # `nox -s` or the pinned `"nox==$NOX_VERSION" -s`
+    sessions = set(re.findall(nox + r" ([\w-]+)", text))
     markers: set[str] = set()
     # `-m` of pytest (directly or through a nox session), not of `git commit -m`.
-    commands = re.findall(r"(?:\bpytest\b|\bnox -s [\w-]+)(.*)", text)
+    commands = re.findall(r"(?:\bpytest\b|" + nox + r" [\w-]+)(.*)", text)
     for expression in re.findall(r"""\s-m\s+(?:"([^"]+)"|'([^']+)'|([\w]+))""", "\n".join(commands)):
         words = re.findall(r"[A-Za-z_]\w*", " ".join(expression))
         markers |= {word for word in words if word not in {"and", "or", "not"}}
