@@ -452,4 +452,8 @@ def onboard(path: Path, *, role: str | None, non_interactive: bool, echo: Echo) 
             "no terminal for the walkthrough",
             fix="run `mlcrew onboard` in a terminal, or pass --non-interactive for the checks and the plan",
         )
-    return interactive(project, role, echo)
+    try:
+        return interactive(project, role, echo)
+    except KeyboardInterrupt:
+        # The record is written in one step at the end, and the checks' scratch copies are gone.
+        raise MlcrewError("cancelled; nothing was written", exit_code=130) from None

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, run
+from helpers import ROOT
 
 from mlcrew.cli import build_parser
 from mlcrew.copier_yml import TemplateConfig
