@@ -223,23 +223,29 @@ def check_working_tree(project: Project) -> Check:
 
 
 def copy_working_tree(project: Path, dest: Path) -> None:
-    """Copy what git sees in the working tree (tracked and untracked, not ignored) to `dest`.
+    """Make `dest` a copy of the project's working tree as git sees it, with the project's history.
 
-    Ignored outputs (artifacts/, mlruns/, .venv/) stay behind: that is what keeps the copy small
-    and the project's own artefacts out of reach. Outside a repository, `NOT_COPIED` says what stays.
+    The copy is a `git clone --shared` (no objects copied, nothing written to the project) with the
+    working tree's files on top, tracked and untracked but not ignored: the tests see the same
+    `git status` and `git log` as in the project. Ignored outputs (artifacts/, mlruns/, .venv/) stay
+    behind, which keeps the copy small and the project's artefacts out of reach. Outside a
+    repository, everything but `NOT_COPIED` is copied.
     """
     listed = git_run(project, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     if listed is None or listed.returncode != 0:
         shutil.copytree(project, dest, symlinks=True, ignore=shutil.ignore_patterns(*NOT_COPIED))
         return
+    cloned = git_run(project, "clone", "--quiet", "--shared", "--no-checkout", "--", str(project), str(dest))
+    dest.mkdir(parents=True, exist_ok=True)
     names = {name for name in listed.stdout.split("\0") if name}
     names.update(name for name in INPUTS_GIT_IGNORES if (project / name).is_file())
-    dest.mkdir(parents=True, exist_ok=True)
     for name in sorted(names):
         source, target = project / name, dest / name
         if source.is_symlink() or source.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target, follow_symlinks=False)
+    if cloned is not None and cloned.returncode == 0:
+        git_run(dest, "reset", "--quiet")  # the index as HEAD has it, so `git status` shows the project's changes
 
 
 class ScratchRun:

@@ -239,7 +239,12 @@ def broken(set_up_project: Path) -> Iterator[Path]:
         "import pytest\n\n\n"
         "@pytest.mark.parametrize('case', ['a b', 'c'])\n"
         "def test_canary(case: str) -> None:\n    assert case == 'never'\n\n\n"
-        "def test_canary_alive() -> None:\n    assert True\n"
+        "def test_canary_sees_the_projects_git() -> None:  # tests that read git pass in the scratch copy\n"
+        "    import subprocess\n\n"
+        "    log = subprocess.run(['git', 'log', '-1', '--format=%s'], capture_output=True, text=True, check=True)\n"
+        "    assert log.stdout.strip() == 'Lock the dependencies'\n"
+        "    status = subprocess.run(['git', 'status', '--porcelain'], capture_output=True, text=True, check=True)\n"
+        "    assert ' M README.md' in status.stdout.splitlines()\n"
     )
     readme = set_up_project / "README.md"
     original = readme.read_bytes()
