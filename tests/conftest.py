@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from helpers import IDENTITY, ProjectFactory, make_template_repo
 
+from mlcrew.template import BUNDLE_ENV_VAR, build_bundle
+
 # Every repo the tests create commits as this identity; CI's machine has none configured.
 os.environ.update(IDENTITY)
 # Under `nox -s tests` these point at nox's environment: generated projects must get their own .venv.
@@ -40,3 +42,17 @@ def _isolated_copier_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def projects(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> ProjectFactory:
     """Shared generated projects (see ProjectFactory)."""
     return ProjectFactory(template_repo, tmp_path_factory.mktemp("projects"))
+
+
+@pytest.fixture(scope="session")
+def bundle(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bundle of the working-tree template, as the wheel ships it."""
+    return build_bundle(template_repo, tmp_path_factory.mktemp("bundle") / "template.bundle")
+
+
+@pytest.fixture
+def offline(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Use `bundle` as the bundled template, and make every network transport impossible for git."""
+    monkeypatch.setenv(BUNDLE_ENV_VAR, str(bundle))
+    monkeypatch.setenv("GIT_ALLOW_PROTOCOL", "file")
+    return bundle

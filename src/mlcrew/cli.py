@@ -67,21 +67,31 @@ def set_up(created: Created) -> None:
         ) from None
     if created.committed and (created.path / "uv.lock").is_file():
         new.commit_all(created.path, "Lock the dependencies (uv.lock)", created.answers, paths=["uv.lock"])
-    hooks = ", the pre-commit hooks are installed" if created.committed else ""
-    echo(f"Set up: the environment is ready{hooks}, the tests pass, and uv.lock is committed.")
+    if created.committed:
+        echo(
+            "Set up: the environment is ready, the pre-commit hooks are installed, the tests pass, and uv.lock is "
+            "committed."
+        )
+    else:
+        echo("Set up: the environment is ready and the tests pass (no git repository: no hooks, nothing committed).")
 
 
 def next_steps(dest: str, committed: bool, setup: bool) -> list[tuple[str, str]]:
-    """What the user runs next, as (command, why): the project's README says the same."""
+    """What the user runs next, as (command, why): after them, every `mlcrew onboard` check passes.
+
+    Without --setup the hooks and the lock file are the user's steps (onboarding fails on missing
+    hooks and flags an untracked uv.lock). A project made with --no-git gets no git command at all:
+    the user keeps it out of git on purpose (it goes into another repository, or later).
+    """
     steps = [(f"cd {shlex.quote(dest)}", "the new project")]
     if not setup:
         steps.append(("python -m pip install uv && uv sync", "set up the environment"))
         if committed:
             steps.append(("uv run pre-commit install", "lint and secret checks on every commit"))
             steps.append(("git add uv.lock && git commit -m 'Lock the dependencies'", "CI installs exactly these"))
-        else:
-            steps.append(("git init && git add -A && git commit -m 'Create the project'", "updates need a commit"))
     steps.append(("uv run pytest", "run the tests"))
+    if not committed:
+        steps.append(("uv run pre-commit install", "once the project is in a git repository"))
     steps.append(("mlcrew onboard", "the onboarding walkthrough (docs/ways-of-working.md)"))
     return steps
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import textwrap
 from collections.abc import Callable
+
+_CODE_SPAN = re.compile(r"`[^`]+`")
+_UNBREAKABLE = "\u00a0"
+"""Stands in for the spaces of a code span while wrapping (textwrap breaks only at ASCII whitespace)."""
 
 Echo = Callable[[str], None]
 """Where a command's progress and results go: `print` for the CLI, a list's `append` in tests."""
@@ -32,12 +37,19 @@ def width() -> int:
 
 
 def wrap(text: str, indent: str = "", subsequent: str | None = None) -> str:
-    """`text` wrapped at words to the terminal width, never inside a word or a path."""
+    """`text` wrapped at words to the terminal width, never inside a word, a path or a `code span`.
+
+    A command in backticks stays on one line (a line that is too long runs over rather than breaks),
+    so it can be copied whole. Lines that break inside words are what a terminal does by itself to
+    text printed wider than it is.
+    """
+    words = " ".join(text.split())
+    words = _CODE_SPAN.sub(lambda match: match[0].replace(" ", _UNBREAKABLE), words)
     return textwrap.fill(
-        " ".join(text.split()),
+        words,
         width=width(),
         initial_indent=indent,
         subsequent_indent=indent if subsequent is None else subsequent,
         break_long_words=False,
         break_on_hyphens=False,
-    )
+    ).replace(_UNBREAKABLE, " ")

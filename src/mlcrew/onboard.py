@@ -6,10 +6,14 @@ through it. This module runs that session from the project's own documents: the 
 template with the project's real paths and commands. Nothing here hard-codes the project's layout,
 so a team that edits its documents changes its onboarding too.
 
-The session checks the machine first (each failed check says exactly how to fix it), then asks the
-participant to confirm each section or note a question, and ends by writing a dated record into
-`docs/onboarding/` for the team to commit. Ctrl-C at any prompt leaves nothing behind: the record
-is written in one step at the very end.
+The session checks the machine first (onboard_checks: each failed check says exactly how to fix
+it, and nothing in the project changes), points out the placeholders the team has not replaced,
+then asks the participant to confirm each section or note a question, and ends by writing a dated
+record into `docs/onboarding/` for the team to commit. Ctrl-C at any prompt leaves nothing behind:
+the record is written in one step at the very end.
+
+What the documents say is shown for a terminal: Markdown links become paths that open from where
+the participant stands (the documents' links are relative to docs/), and prose wraps at words.
 """
 
 from __future__ import annotations
@@ -17,17 +21,15 @@ from __future__ import annotations
 import datetime
 import os
 import re
-import shutil
-import subprocess
-import sys
+import shlex
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlcrew.bootstrap import project_env
 from mlcrew.console import Echo, is_interactive, wrap
 from mlcrew.errors import MlcrewError
+from mlcrew.onboard_checks import Check, git_run, report_placeholders, run_checks
 from mlcrew.project import Project, load_unversioned
 
 ROLES: dict[str, str] = {
@@ -52,16 +54,6 @@ class Section:
     summary: str
     where: str | None
     command: str | None
-
-
-@dataclass(frozen=True)
-class Check:
-    """The result of one machine or repository check; `fix` says exactly what to do when it failed."""
-
-    name: str
-    ok: bool
-    detail: str
-    fix: str | None = None
 
 
 @dataclass
@@ -92,10 +84,85 @@ def load_project(path: Path) -> Project:
 _WHERE_TRY = re.compile(r"^\*\*In the repo:\*\*\s*(?P<where>.+?)\s*·\s*\*\*Try:\*\*\s*`(?P<command>[^`]+)`\s*$")
 
 
-def plain(markdown: str) -> str:
-    """Markdown inline markup made readable in a terminal: links keep their text, emphasis goes."""
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", markdown)
+_LINK = re.compile(r"\[([^\]]+)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_ITEM = re.compile(r"^(\d+[.)]|[-*+])\s+(.*)$")
+
+
+def shown_path(path: Path, here: Path | None = None) -> str:
+    """`path` as the participant can open it from where they stand (their current directory)."""
+    try:
+        return os.path.relpath(path, here or Path.cwd())
+    except ValueError:  # another drive (Windows): the absolute path still opens
+        return str(path)
+
+
+def link_target(target: str, page: Path, here: Path | None = None) -> str | None:
+    """Where a link in `page` points: a URL as it is, a file as a path that opens from `here`.
+
+    Links in docs/ are relative to docs/ (`[runbook](runbook.md)`): printed raw they open nothing from
+    the repository root. A link to a section of the same page (`#quality-gates`) has no path to show.
+    """
+    if _SCHEME.match(target):
+        return target
+    name = target.split("#", 1)[0]
+    if not name:
+        return None
+    return shown_path(Path(os.path.normpath(page.parent / name)), here)
+
+
+def plain(markdown: str, page: Path | None = None, here: Path | None = None) -> str:
+    """Markdown inline markup made readable in a terminal: links keep their text, emphasis goes.
+
+    Given the `page` the text comes from, each link also shows where it points, as `text (path)`.
+    """
+
+    def link(match: re.Match[str]) -> str:
+        target = link_target(match[2], page, here) if page is not None else None
+        return f"{match[1]} ({target})" if target else match[1]
+
+    text = _LINK.sub(link, markdown)
     return re.sub(r"\*\*|__", "", text).strip()
+
+
+def terminal_lines(markdown: str, indent: str = "", page: Path | None = None, here: Path | None = None) -> list[str]:
+    """Markdown blocks for the terminal: paragraphs and list items reflowed and wrapped at words to the
+    terminal width (a list item's next lines under its text), code blocks verbatim, links as paths."""
+    lines: list[str] = []
+    block: list[str] = []
+    marker = ""
+    fenced = False
+
+    def flush() -> None:
+        nonlocal block, marker
+        if block:
+            text = plain(" ".join(block), page, here)
+            lines.extend(wrap(text, indent=indent + marker, subsequent=indent + " " * len(marker)).splitlines())
+        block, marker = [], ""
+
+    for raw in markdown.splitlines():
+        stripped = raw.strip()
+        if stripped.startswith(("```", "~~~")) or fenced:
+            flush()
+            if stripped.startswith(("```", "~~~")):
+                fenced = not fenced
+            else:
+                lines.append(indent + "    " + raw.rstrip())
+            continue
+        item = _ITEM.match(stripped)
+        if not stripped or item:
+            flush()
+        if not stripped:
+            if lines and lines[-1]:
+                lines.append("")
+        elif item:
+            marker, block = f"{item[1]} ", [item[2]]
+        else:
+            block.append(stripped.lstrip("#").strip() if stripped.startswith("#") else stripped)
+    flush()
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
 
 
 def split_sections(text: str, level: int = 2) -> list[tuple[str, str]]:
@@ -105,8 +172,11 @@ def split_sections(text: str, level: int = 2) -> list[tuple[str, str]]:
     return [(title.strip(), body) for title, body in zip(parts[1::2], parts[2::2], strict=True)]
 
 
-def parse_sections(text: str) -> list[Section]:
-    """The Ways of Working sections: the first paragraph is the summary, then the where/try line."""
+def parse_sections(text: str, page: Path | None = None, here: Path | None = None) -> list[Section]:
+    """The Ways of Working sections: the first paragraph is the summary, then the where/try line.
+
+    With the `page` the text comes from, links show paths that open from `here` (see `plain`).
+    """
     sections = []
     for title, body in split_sections(text):
         paragraphs = [block.strip() for block in re.split(r"\n\s*\n", body) if block.strip()]
@@ -117,15 +187,16 @@ def parse_sections(text: str) -> list[Section]:
         for line in body.splitlines():
             match = _WHERE_TRY.match(line.strip())
             if match:
-                where, command = plain(match["where"]), match["command"]
+                where, command = plain(match["where"], page, here), match["command"]
                 break
-        sections.append(Section(title, plain(" ".join(summary.split())), where, command))
+        sections.append(Section(title, plain(" ".join(summary.split()), page, here), where, command))
     return sections
 
 
 def read_sections(project: Project) -> list[Section]:
     """The project's Ways of Working, or a one-line error when it has lost its sections."""
-    sections = parse_sections((project.path / WAYS_OF_WORKING).read_text(encoding="utf-8"))
+    page = project.path / WAYS_OF_WORKING
+    sections = parse_sections(page.read_text(encoding="utf-8"), page)
     if not sections:
         raise MlcrewError(
             f"{WAYS_OF_WORKING.as_posix()} has no '## ' sections to walk through",
@@ -157,149 +228,11 @@ def exercise_text(exercises: dict[str, str], role: str) -> str:
     )
 
 
-# --- checks -----------------------------------------------------------------------------------
-
-
-def venv_python(project: Path) -> Path:
-    """The interpreter of the project's environment (`uv sync` creates it in .venv)."""
-    if os.name == "nt":
-        return project / ".venv" / "Scripts" / "python.exe"
-    return project / ".venv" / "bin" / "python"
-
-
-def _run(args: list[str], cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    """Run a check's command quietly; a missing program or a hang counts as a failure, not a crash."""
-    try:
-        return subprocess.run(
-            args, cwd=cwd, env=project_env(), capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return subprocess.CompletedProcess(args, 127, "", str(error))
-
-
-def _last_line(result: subprocess.CompletedProcess[str]) -> str:
-    lines = [line.strip() for line in (result.stdout + "\n" + result.stderr).splitlines() if line.strip()]
-    return lines[-1][:200] if lines else f"exit code {result.returncode}"
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", text)[:2])
-
-
-def check_python(project: Project) -> Check:
-    """The project's Python (its environment's, else the one running mlcrew) meets python_version."""
-    python = venv_python(project.path)
-    if python.exists():
-        result = _run([str(python), "-c", "import platform; print(platform.python_version())"], project.path)
-        found = result.stdout.strip() if result.returncode == 0 else ""
-    else:
-        found = ".".join(str(part) for part in sys.version_info[:3])
-    needed = project.python_version
-    if found and _version_tuple(found) >= _version_tuple(needed):
-        return Check("Python", True, f"Python {found} (the project needs {needed} or newer)")
-    return Check(
-        "Python",
-        False,
-        f"Python {found or 'not runnable'} found, the project needs {needed} or newer",
-        f"install Python {needed} or newer (e.g. `uv python install {needed}`), then run `uv sync` in {project.path}",
-    )
-
-
-def check_git(project: Project) -> Check:
-    """git is installed and the project is a repository (reviews, hooks and updates need both)."""
-    if not shutil.which("git"):
-        return Check("git", False, "git is not installed", "install git (https://git-scm.com/downloads)")
-    result = _run(["git", "rev-parse", "--is-inside-work-tree"], project.path)
-    if result.returncode != 0 or result.stdout.strip() != "true":
-        return Check(
-            "git",
-            False,
-            "the project is not a git repository",
-            f"run `git init && git add -A && git commit -m 'Create the project'` in {project.path}",
-        )
-    return Check("git", True, "git is installed and the project is a repository")
-
-
-def check_environment(project: Project) -> Check:
-    """`uv sync` has created .venv and installed the project into it."""
-    python = venv_python(project.path)
-    fix = f"run `uv sync` in {project.path} (it creates .venv and installs the project and the team's tools)"
-    if not shutil.which("uv"):
-        return Check("environment", False, "uv is not installed", f"run `python -m pip install uv`, then {fix}")
-    if not python.exists():
-        return Check("environment", False, "no project environment (.venv is missing)", fix)
-    result = _run([str(python), "-c", f"import {project.package}"], project.path)
-    if result.returncode != 0:
-        return Check("environment", False, f"the package {project.package} is not installed in .venv", fix)
-    return Check("environment", True, f".venv exists and has {project.package} installed")
-
-
-def check_hooks(project: Project) -> Check:
-    """The pre-commit hooks are installed, so lint and secret checks run on every commit."""
-    result = _run(["git", "rev-parse", "--git-path", "hooks/pre-commit"], project.path)
-    hook = project.path / result.stdout.strip() if result.returncode == 0 else project.path / ".git/hooks/pre-commit"
-    if hook.is_file() and "pre-commit" in hook.read_text(encoding="utf-8", errors="replace"):
-        return Check("pre-commit hooks", True, "installed: the hooks run on every commit")
-    return Check(
-        "pre-commit hooks",
-        False,
-        "not installed: commits skip the lint, notebook and secret checks",
-        f"run `uv run pre-commit install` in {project.path}",
-    )
-
-
-def check_tests(project: Project, environment_ok: bool) -> Check:
-    """The test suite is green on this machine."""
-    if not environment_ok:
-        return Check("test suite", False, "not run: the project environment is missing", "run `uv sync` first")
-    result = _run([str(venv_python(project.path)), "-m", "pytest", "-q", "-p", "no:cacheprovider"], project.path)
-    if result.returncode == 0:
-        return Check("test suite", True, f"green ({_last_line(result)})")
-    return Check(
-        "test suite",
-        False,
-        f"failing ({_last_line(result)})",
-        f"run `uv run pytest` in {project.path} and fix what it reports (on a fresh clone, tell the team)",
-    )
-
-
-def check_pipeline(project: Project, environment_ok: bool) -> Check:
-    """The pipeline's smoke run trains, evaluates and registers a model on a small sample."""
-    command = f"uv run python -m {project.package} pipeline --smoke"
-    if not environment_ok:
-        return Check("pipeline smoke run", False, "not run: the project environment is missing", "run `uv sync` first")
-    result = _run([str(venv_python(project.path)), "-m", project.package, "pipeline", "--smoke"], project.path)
-    if result.returncode == 0:
-        return Check("pipeline smoke run", True, f"`{command}` passed")
-    return Check(
-        "pipeline smoke run",
-        False,
-        f"`{command}` failed ({_last_line(result)})",
-        f"run `{command}` in {project.path} and read the error it prints",
-    )
-
-
-def run_checks(project: Project, echo: Echo) -> list[Check]:
-    """Every check in order, printed as it finishes; slow ones announce themselves first."""
-    checks: list[Check] = []
-
-    def report(check: Check) -> None:
-        checks.append(check)
-        echo(f"  [{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
-        if check.fix:
-            echo(f"         fix: {check.fix}")
-
-    echo("Checking the machine and the repository:")
-    report(check_python(project))
-    report(check_git(project))
-    environment = check_environment(project)
-    report(environment)
-    report(check_hooks(project))
-    echo("  ... running the test suite (uv run pytest)")
-    report(check_tests(project, environment.ok))
-    echo(f"  ... running the pipeline on a small sample (python -m {project.package} pipeline --smoke)")
-    report(check_pipeline(project, environment.ok))
-    return checks
+def show_exercise(project: Project, exercises: dict[str, str], role: str, echo: Echo, indent: str = "  ") -> None:
+    """One role's exercise as terminal text: wrapped at words, its links as paths that open from here."""
+    page = project.path / ONBOARDING_PAGE
+    for line in terminal_lines(exercise_text(exercises, role), indent=indent, page=page):
+        echo(line)
 
 
 # --- the plan, the walkthrough and the record ---------------------------------------------------
@@ -309,7 +242,7 @@ def show_section(section: Section, number: int, total: int, echo: Echo) -> None:
     """One section as the participant sees it: summary, where, and the command to try."""
     echo(f"\n[{number}/{total}] {section.title}")
     echo(wrap(section.summary or "(no summary)", indent="  "))
-    echo(f"  In the repo: {section.where or '(not stated)'}")
+    echo(wrap(section.where or "(not stated)", indent="  In the repo: ", subsequent=" " * 15))
     echo(f"  Try:         {section.command or '(not stated)'}")
 
 
@@ -329,7 +262,8 @@ def record_path(project: Project, who: str, today: datetime.date) -> Path:
 
 def render_record(project: Project, session: Session, checks: list[Check], today: datetime.date) -> str:
     """The record the team commits: who, role, template version, what was covered, open questions."""
-    failed = [check.name for check in checks if not check.ok]
+    failed = [check.name for check in checks if check.failed]
+    warned = [check.name for check in checks if not check.ok and not check.blocking]
     lines = [
         f"# Onboarding: {session.who}, {today.isoformat()}",
         "",
@@ -339,7 +273,8 @@ def render_record(project: Project, session: Session, checks: list[Check], today
         f"- **Project:** {project.name}",
         f"- **Template version:** {project.template_version} (`_commit` in `.copier-answers.yml`)",
         f"- **Checks:** {len(checks) - len(failed)} of {len(checks)} passed"
-        + (f" (failed: {', '.join(failed)})" if failed else ""),
+        + (f" (failed: {', '.join(failed)})" if failed else "")
+        + (f" (warnings: {', '.join(warned)})" if warned else ""),
         "",
         "## Ways of Working sections walked through",
         "",
@@ -375,18 +310,22 @@ def print_plan(project: Project, role: str | None, checks: list[Check], echo: Ec
     exercises = read_exercises(project)
     echo(f"\nThe onboarding plan for {project.name} (mlcrew template {project.template_version}):")
     echo(f"\n1. Checks: {sum(c.ok for c in checks)} of {len(checks)} pass (above).")
-    echo(f"\n2. The Ways of Working ({WAYS_OF_WORKING.as_posix()}), {len(sections)} sections:")
+    page = project.path / ONBOARDING_PAGE
+    echo(f"\n2. The Ways of Working ({shown_path(project.path / WAYS_OF_WORKING)}), {len(sections)} sections:")
     for number, section in enumerate(sections, 1):
         show_section(section, number, len(sections), echo)
     roles = [role] if role else list(ROLES)
-    echo(f"\n3. Role exercise{'' if role else 's'} ({ONBOARDING_PAGE.as_posix()}):")
+    echo(f"\n3. Role exercise{'' if role else 's'} ({shown_path(page)}){paths_note(project)}:")
     for key in roles:
         echo(f"\n  {ROLES[key]} (--role {key}):")
-        for line in exercise_text(exercises, key).splitlines():
-            echo(f"    {line}" if line.strip() else "")
+        show_exercise(project, exercises, key, echo, indent="    ")
+    records = shown_path(project.path / RECORDS)
+    echo("")
     echo(
-        f"\n4. Open questions, and a record in {RECORDS.as_posix()}/<date>-<name>.md: run `mlcrew onboard` "
-        "in a terminal for the interactive session."
+        wrap(
+            f"4. Open questions, and a record in {records}/<date>-<name>.md: run `mlcrew onboard` in a terminal "
+            "for the interactive session."
+        )
     )
 
 
@@ -435,8 +374,24 @@ class Prompts:
 
 def git_user_name(project: Path) -> str:
     """The participant's likely name: git's user.name, if set."""
-    result = _run(["git", "config", "--get", "user.name"], project, timeout=30)
-    return result.stdout.strip() if result.returncode == 0 else ""
+    result = git_run(project, "config", "--get", "user.name")
+    return result.stdout.strip() if result is not None and result.returncode == 0 else ""
+
+
+def paths_note(project: Project) -> str:
+    """Paths in the documents' `code` are relative to the project root: say so when the user is elsewhere."""
+    if Path.cwd().resolve() == project.path.resolve():
+        return ""
+    return f"; paths in `code` are relative to {shown_path(project.path)}"
+
+
+def commit_command(project: Project, record: Path, who: str) -> str:
+    """The command that commits the record, runnable from where the user stands."""
+    command = shlex.join(["git", "add", record.relative_to(project.path).as_posix()])
+    command += " && " + shlex.join(["git", "commit", "-m", f"Onboarding record: {who}"])
+    if Path.cwd().resolve() != project.path.resolve():
+        command = f"cd {shlex.quote(shown_path(project.path))} && {command}"
+    return command
 
 
 def interactive(project: Project, role: str | None, echo: Echo, today: datetime.date | None = None) -> int:
@@ -448,18 +403,19 @@ def interactive(project: Project, role: str | None, echo: Echo, today: datetime.
     echo("Ctrl-C stops at any time; nothing is written until the end.\n")
     session = Session(who=prompts.name(git_user_name(project.path)), role=role or prompts.role())
     checks = run_checks(project, echo)
-    if not all(check.ok for check in checks) and not prompts.proceed_despite_failures():
+    report_placeholders(project, echo)
+    if any(check.failed for check in checks) and not prompts.proceed_despite_failures():
         echo("Stopped: fix the failed checks and run `mlcrew onboard` again. Nothing was written.")
         return 1
-    echo(f"\nThe Ways of Working ({WAYS_OF_WORKING.as_posix()}), one section at a time:")
+    echo(f"\nThe Ways of Working ({shown_path(project.path / WAYS_OF_WORKING)}), one section at a time:")
     for number, section in enumerate(sections, 1):
         show_section(section, number, len(sections), echo)
         if not prompts.understood(section.title):
             session.questions.append((section.title, prompts.question()))
         session.confirmed.append(section.title)
-    echo(f"\nYour exercise as {ROLES[session.role].lower()} ({ONBOARDING_PAGE.as_posix()}):\n")
-    for line in exercise_text(exercises, session.role).splitlines():
-        echo(f"  {line}" if line.strip() else "")
+    where = shown_path(project.path / ONBOARDING_PAGE)
+    echo(f"\nYour exercise as {ROLES[session.role].lower()} ({where}){paths_note(project)}:\n")
+    show_exercise(project, exercises, session.role, echo)
     if not prompts.understood("The exercise"):
         session.questions.append((f"Exercise ({ROLES[session.role].lower()})", prompts.question()))
     extra = prompts.anything_else()
@@ -471,9 +427,8 @@ def interactive(project: Project, role: str | None, echo: Echo, today: datetime.
         echo(f"  - {topic}: {question}")
     path = record_path(project, session.who, today)
     write_record(path, render_record(project, session, checks, today))
-    relative = path.relative_to(project.path).as_posix()
-    echo(f"\nWrote {relative}. Commit it for the team:")
-    echo(f"  git add {relative} && git commit -m 'Onboarding record: {session.who}'")
+    echo(f"\nWrote {shown_path(path)}. Commit it for the team:")
+    echo(f"  {commit_command(project, path, session.who)}")
     return 0
 
 
@@ -485,8 +440,9 @@ def onboard(path: Path, *, role: str | None, non_interactive: bool, echo: Echo) 
     if non_interactive:
         read_sections(project)  # a broken document is an error before the slow checks
         checks = run_checks(project, echo)
+        report_placeholders(project, echo)
         print_plan(project, role, checks, echo)
-        failed = [check for check in checks if not check.ok]
+        failed = [check for check in checks if check.failed]
         if failed:
             echo(f"\n{len(failed)} check(s) failed: {', '.join(c.name for c in failed)}. Fix them as shown above.")
             return 1
@@ -496,4 +452,8 @@ def onboard(path: Path, *, role: str | None, non_interactive: bool, echo: Echo) 
             "no terminal for the walkthrough",
             fix="run `mlcrew onboard` in a terminal, or pass --non-interactive for the checks and the plan",
         )
-    return interactive(project, role, echo)
+    try:
+        return interactive(project, role, echo)
+    except KeyboardInterrupt:
+        # The record is written in one step at the end, and the checks' scratch copies are gone.
+        raise MlcrewError("cancelled; nothing was written", exit_code=130) from None

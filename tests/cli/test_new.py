@@ -12,21 +12,10 @@ import pytest
 import yaml
 from helpers import ROOT, answers_of, files_of, git, mlcrew, run
 
-from mlcrew.template import BUNDLE_ENV_VAR, CANONICAL_URL, build_bundle
-
-
-@pytest.fixture(scope="session")
-def bundle(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A bundle of the working-tree template, as the wheel ships it."""
-    return build_bundle(template_repo, tmp_path_factory.mktemp("bundle") / "template.bundle")
-
-
-@pytest.fixture
-def offline(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Use `bundle` as the bundled template, and make every network transport impossible for git."""
-    monkeypatch.setenv(BUNDLE_ENV_VAR, str(bundle))
-    monkeypatch.setenv("GIT_ALLOW_PROTOCOL", "file")
-    return bundle
+from mlcrew.cli import next_steps
+from mlcrew.onboard import load_project
+from mlcrew.onboard_checks import check_environment, check_hooks, check_working_tree
+from mlcrew.template import BUNDLE_ENV_VAR, CANONICAL_URL
 
 
 def test_new_defaults_offline_records_the_canonical_url(offline: Path, tmp_path: Path) -> None:
@@ -70,11 +59,33 @@ def test_new_with_data_and_data_file(offline: Path, tmp_path: Path) -> None:
     assert (dest / "LICENSE").read_text().startswith("MIT License")
 
 
-def test_new_without_git(offline: Path, tmp_path: Path) -> None:
+def test_new_without_git(offline: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dest = tmp_path / "nogit"
     assert mlcrew("new", dest, "--defaults", "--no-git") == 0
     assert (dest / "pyproject.toml").is_file()
     assert not (dest / ".git").exists()
+    steps = capsys.readouterr().out.split("Next steps:")[1]
+    commands = [line.split("#")[0].strip() for line in steps.strip().splitlines()]
+    assert commands[0] == f"cd {dest}"
+    assert not [command for command in commands if "git " in command], "--no-git: the user keeps git out"
+
+
+def test_next_steps_cover_every_onboarding_check() -> None:
+    """Without --setup the steps install the hooks and commit uv.lock (onboarding checks both)."""
+    commands = [command for command, _ in next_steps("fraud-lens", committed=True, setup=False)]
+    assert commands == [
+        "cd fraud-lens",
+        "python -m pip install uv && uv sync",
+        "uv run pre-commit install",
+        "git add uv.lock && git commit -m 'Lock the dependencies'",
+        "uv run pytest",
+        "mlcrew onboard",
+    ]
+    after_setup = [command for command, _ in next_steps("my dir", committed=True, setup=True)]
+    assert after_setup == ["cd 'my dir'", "uv run pytest", "mlcrew onboard"]  # --setup did the rest
+    no_git = [command for command, _ in next_steps("x", committed=False, setup=False)]
+    assert not [command for command in no_git if command.startswith("git") or "git commit" in command]
+    assert "uv run pre-commit install" in no_git
 
 
 def test_new_from_a_local_template_records_an_absolute_path(
@@ -311,11 +322,19 @@ def test_new_with_setup_leaves_a_green_project_with_hooks(offline: Path, tmp_pat
     result = run([sys.executable, "-m", "mlcrew", "new", dest, "--defaults", "--setup"], tmp_path)
     assert "[1/3] create the environment and install the project: uv sync" in result.stdout
     assert "[3/3] run the test suite once: uv run pytest -q" in result.stdout
-    assert "Set up: the environment is ready, the tests pass, and uv.lock is committed." in result.stdout
+    assert "[2/3] install the pre-commit hooks: uv run pre-commit install" in result.stdout
+    assert (
+        "Set up: the environment is ready, the pre-commit hooks are installed, the tests pass, and uv.lock is "
+        "committed." in result.stdout
+    )
     assert run(["git", "status", "--porcelain"], dest).stdout == ""
     assert "uv.lock" in run(["git", "log", "-1", "--name-only", "--format="], dest).stdout
-    assert (dest / ".venv" / "bin" / "python").exists()
-    assert "pre-commit" in (dest / ".git" / "hooks" / "pre-commit").read_text()
+    project = load_project(dest)
+    for check in (check_environment(project), check_hooks(project), check_working_tree(project)):
+        assert check.ok, check  # what onboarding will check, already true
+    steps = result.stdout.split("Next steps:")[1]
+    assert "uv run pre-commit install" not in steps, "--setup installed the hooks"
+    assert "uv sync" not in steps, "--setup made the environment"
 
 
 def test_more_bad_input_is_one_line_and_writes_nothing(

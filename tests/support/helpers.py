@@ -6,6 +6,7 @@ UV_CACHE_DIR when set), so the option matrix costs seconds per project, not minu
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -133,6 +134,20 @@ def files_with_markers(project: Path) -> set[str]:
             for line in (project / name).read_text(errors="replace").splitlines()
         )
     }
+
+
+def fingerprint(project: Path) -> dict[str, str]:
+    """Every file of the project outside .git and .venv (artefacts, caches, ignored files included) by hash."""
+    return {
+        path.relative_to(project).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and not {".git", ".venv"}.intersection(path.relative_to(project).parts)
+    }
+
+
+def flat(text: str) -> str:
+    """Printed output with its wrapping undone: what a reader sees, whatever the terminal's width."""
+    return " ".join(text.split())
 
 
 def install(project: Path) -> None:
