@@ -398,3 +398,19 @@ def test_release_record_reads_what_the_real_pipeline_registers(projects: Project
     assert promotion["model_version"]
     assert promotion["data_version"]
     assert promotion["metrics"]
+
+
+@pytest.mark.parametrize("tracking", ["none", "mlflow"])
+def test_ci_registers_the_served_model_where_the_environment_tracks_it(projects: ProjectFactory, tracking: str) -> None:
+    """With MLflow, the image's model is registered on staging's tracking server, not a throwaway ./mlruns."""
+    project = projects.get(ci_provider="github", serving="api", experiment_tracking=tracking)
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    build = workflow["jobs"]["build"]
+    [train] = [step for step in build["steps"] if "-s pipeline" in str(step.get("run", ""))]
+    if tracking == "mlflow":
+        assert build["environment"]["name"] == "staging"
+        assert train["env"]["APP_ENV"] == "staging"
+        assert "secrets.MLFLOW_TRACKING_TOKEN" in train["env"]["APP__SECRETS__MLFLOW_TRACKING_TOKEN"]
+    else:
+        assert "environment" not in build
+        assert train["env"]["APP_ENV"] == "dev"
