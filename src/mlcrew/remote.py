@@ -1,0 +1,92 @@
+"""Read a project from its git URL without cloning it: only the files a report needs, nothing else.
+
+`mlcrew fleet` reports on tens or hundreds of repositories, and a repository can hold gigabytes of
+data, notebooks and history. So a member given by URL is fetched as a **shallow** (one commit),
+**blob-less** (`--filter=blob:none`) partial clone whose working tree is **sparse**: first only
+`.copier-answers.yml` is checked out, then (once the template's render says which files the standard
+has) exactly those paths. Git downloads the contents of those files alone, in one batch. A server
+that does not allow filters (`uploadpack.allowFilter`, on by default at GitHub and GitLab) sends the
+whole last commit instead; nothing else changes.
+
+The clone is mlcrew's own, in a temp dir: its config is mlcrew's (no hooks, no fsmonitor from the
+member), symlinks are checked out as plain files (`core.symlinks=false`, so a link cannot make mlcrew
+read a file of this machine), and the URL reaches git only after `--`, checked by template.check_source.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mlcrew import git
+from mlcrew.errors import MlcrewError
+from mlcrew.project import ANSWERS_FILE
+
+NETWORK_TIMEOUT = 120.0
+"""Seconds one fetch may take before the member is reported unreachable."""
+
+NO_SYMLINKS = ("-c", "core.symlinks=false")
+"""For every command that writes the working tree: a member's symlink becomes a plain file of its target's name."""
+
+_GLOB = re.compile(r"([\\*?\[])")
+
+
+def pattern(path: str) -> str:
+    """A sparse-checkout pattern matching exactly `path` (anchored, wildcards escaped)."""
+    return "/" + _GLOB.sub(r"\\\1", path)
+
+
+def reason(stderr: str) -> str:
+    """git's first `fatal:` or `error:` line (its last lines are generic advice), else its last line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line.split(":", 1)[1].strip()
+    return lines[-1] if lines else "no output"
+
+
+def fetch(url: str, dest: Path, branches: str) -> None:
+    """Shallow, blob-less fetch of `url`'s HEAD and its `branches` (a glob under refs/heads/) into `dest`.
+
+    Checks out `.copier-answers.yml` alone; the branches become `refs/remotes/origin/<name>`.
+    """
+    git.output("init", "--quiet", str(dest))
+    result = git.run(
+        "fetch",
+        "--quiet",
+        "--depth=1",
+        "--filter=blob:none",
+        "--no-tags",
+        "--",
+        url,
+        "+HEAD:refs/remotes/origin/HEAD",
+        f"+refs/heads/{branches}:refs/remotes/origin/{branches}",
+        cwd=dest,
+        check=False,
+        timeout=NETWORK_TIMEOUT,
+    )
+    if result.returncode != 0:
+        raise MlcrewError(f"cannot read {url} ({reason(result.stderr)})", fix="check the URL and access")
+    git.output("sparse-checkout", "set", "--no-cone", pattern(ANSWERS_FILE), cwd=dest)
+    result = git.run(
+        *NO_SYMLINKS,
+        "checkout",
+        "--quiet",
+        "--detach",
+        "refs/remotes/origin/HEAD",
+        cwd=dest,
+        check=False,
+        timeout=NETWORK_TIMEOUT,
+    )
+    if result.returncode != 0:
+        raise MlcrewError(f"cannot read {url}'s {ANSWERS_FILE} ({reason(result.stderr)})")
+
+
+def widen(dest: Path, paths: list[str]) -> None:
+    """Add `paths` (and any `.rej` files a conflicted update left) to the checked-out files."""
+    patterns = [pattern(ANSWERS_FILE), *(pattern(path) for path in paths), "*.rej"]
+    result = git.run(
+        *NO_SYMLINKS, "sparse-checkout", "set", "--no-cone", *patterns, cwd=dest, check=False, timeout=NETWORK_TIMEOUT
+    )
+    if result.returncode != 0:  # setting the patterns checks the files out, fetching their contents in one batch
+        raise MlcrewError(f"cannot read the standard's files in the last commit ({reason(result.stderr)})")
