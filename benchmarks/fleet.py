@@ -80,7 +80,9 @@ def timed(mlcrew: str, listed: Path, env: dict[str, str]) -> tuple[float, float]
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode not in (0, 1) or '"error": "' in result.stdout:
-        raise SystemExit(f"fleet.py: mlcrew fleet failed on {listed.name}: {result.stderr[-500:]}{result.stdout[-500:]}")
+        raise SystemExit(
+            f"fleet.py: mlcrew fleet failed on {listed.name}: {result.stderr[-500:]}{result.stdout[-500:]}"
+        )
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -126,7 +128,9 @@ def main() -> int:
         total, ratio = median[f"100 {kind}"], median[f"100 {kind}"] / median[f"10 {kind}"]
         met = total <= 15 and ratio <= 2
         verdicts.append(met)
-        print(f"100 {kind}: {total:.2f} s (target <= 15 s), {ratio:.2f}x of 10 (target <= 2x): {'met' if met else 'NOT met'}")
+        print(
+            f"100 {kind}: {total:.2f} s (target <= 15 s), {ratio:.2f}x of 10 (target <= 2x): {'met' if met else 'NOT met'}"
+        )
     return 0 if all(verdicts) else 1
 
 

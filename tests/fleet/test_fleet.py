@@ -49,14 +49,6 @@ def serve(repo: Path) -> str:
     return f"file://{repo}"
 
 
-def remove_hook(project: Path, hook: str) -> None:
-    path = project / ".pre-commit-config.yaml"
-    config = yaml.safe_load(path.read_text())
-    for repo in config["repos"]:
-        repo["hooks"] = [item for item in repo["hooks"] if item["id"] != hook]
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-
-
 @pytest.fixture(scope="module")
 def fleet_repos(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
     root = tmp_path_factory.mktemp("fleet")
@@ -69,8 +61,8 @@ def fleet_repos(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
     members["waiting"] = copy(old, root / "waiting")
     git(members["waiting"], "branch", "template-update/v0.2.0")
     members["drifted"] = copy(new, root / "drifted")
-    remove_hook(members["drifted"], "check-merge-conflict")
-    commit_all(members["drifted"], "Drop a hook")
+    (members["drifted"] / "noxfile.py").unlink()
+    commit_all(members["drifted"], "We run our tools by hand")
     members["conflicted"] = copy(new, root / "conflicted")
     readme = members["conflicted"] / "README.md"
     readme.write_text(readme.read_text() + CONFLICT)
@@ -118,7 +110,7 @@ def test_one_row_per_member_whatever_its_state(fleet_repos: Fleet, capsys: pytes
     assert (row("behind")["release"], row("behind")["behind"], row("behind")["state"]) == (V1, [V2], "behind")
     assert row("behind")["update_branches"] == []
     assert row("waiting")["update_branches"] == ["template-update/v0.2.0"]
-    assert (row("drifted")["findings"], row("drifted")["finding_kinds"]) == (1, {"hooks-removed": 1})
+    assert (row("drifted")["findings"], row("drifted")["finding_kinds"]) == (1, {"deleted": 1})
     assert (row("drifted")["compliant"], row("drifted")["current"]) == (False, True)
     assert (row("conflicted")["conflict_markers"], row("conflicted")["findings"]) == (1, 0)
     assert row("conflicted")["compliant"] is False
