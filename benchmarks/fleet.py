@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -128,9 +127,8 @@ def main() -> int:
         total, ratio = median[f"100 {kind}"], median[f"100 {kind}"] / median[f"10 {kind}"]
         met = total <= 15 and ratio <= 2
         verdicts.append(met)
-        print(
-            f"100 {kind}: {total:.2f} s (target <= 15 s), {ratio:.2f}x of 10 (target <= 2x): {'met' if met else 'NOT met'}"
-        )
+        verdict = "met" if met else "NOT met"
+        print(f"100 {kind}: {total:.2f} s (target <= 15 s), {ratio:.2f}x of 10 (target <= 2x): {verdict}")
     return 0 if all(verdicts) else 1
 
 

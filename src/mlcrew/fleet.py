@@ -3,9 +3,14 @@
 Each member (a local checkout, or a git URL read without a full clone: remote.py) is checked exactly
 as `mlcrew check` checks one project, through one shared `check.Standard`: one template clone per
 template, and one copier render per distinct (version, answers). The run goes in phases so that the
-renders, which copier makes in this process, never overlap with anything else: fetch the members'
-answers (in parallel: it is network and git), render the references (one at a time, shared), fetch the
-files those renders name (in parallel), then check every member (all renders are cached by then).
+renders, which copier makes in this process, never overlap with anything else:
+
+1. fetch every URL member's commits and trees, no file contents (in parallel: network and git);
+2. one URL member checks out its answers file and is rendered, which says which files the standard has;
+3. every other URL member checks out its answers file *and* those files in one round trip (in parallel);
+4. render every member's reference, one at a time, shared by equal (template, version, answers);
+5. a URL member whose standard has files step 3 did not ask for fetches them (in parallel; rare);
+6. check every member (in parallel: all renders are cached by now, so the checks only read).
 
 A member that cannot be read (unreachable, not a project, a malformed or hostile answers file) gets
 its error in its own row and never stops the report. Nothing a member's files say is ever run: its
@@ -32,7 +37,7 @@ from mlcrew import git, remote, template, versions
 from mlcrew.check import Report, Standard, check
 from mlcrew.console import Echo
 from mlcrew.errors import MlcrewError
-from mlcrew.project import load
+from mlcrew.project import ANSWERS_FILE, load
 
 UPDATE_BRANCH_PREFIX = "template-update/"
 """The branch the generated update job creates: `template-update/<version>`."""
@@ -172,7 +177,9 @@ class Checkout:
     branches: list[str] = field(default_factory=list)
     project: str | None = None
     standard_files: list[str] = field(default_factory=list)
-    """The files the standard has for this member (a URL member's checkout is widened to them)."""
+    """The files the standard has for this member (what a URL member's checkout needs)."""
+    checked_out: set[str] = field(default_factory=set)
+    """A URL member: the paths asked for so far (beside the answers file)."""
     error: str | None = None
 
 
@@ -198,7 +205,7 @@ def guarded(step: Callable[[Checkout], None]) -> Callable[[Checkout], None]:
 
 
 def acquire(found: Checkout) -> None:
-    """The member's checkout (a URL: its answers file, fetched shallow and blob-less into `found.scratch`)."""
+    """The member's checkout (a URL: its commits and trees, fetched shallow and blob-less into `found.scratch`)."""
     member = found.member
     if member.url:
         remote.fetch(member.url, found.scratch, f"{UPDATE_BRANCH_PREFIX}*")
@@ -207,6 +214,13 @@ def acquire(found: Checkout) -> None:
     if not found.path.is_dir():
         raise MlcrewError(f"{found.path} is not a directory (a checkout that moved or was never cloned?)")
     found.branches = local_branches(found.path)  # none outside a repository: check() says what is wrong
+
+
+def check_out(found: Checkout, paths: set[str]) -> None:
+    """A URL member: check out its answers file and `paths` (the standard's files, when known), in one fetch."""
+    if found.member.url and found.path is not None:
+        remote.check_out(found.path, paths, first=not found.checked_out)
+        found.checked_out = set(paths) or {ANSWERS_FILE}
 
 
 def reference(found: Checkout, standard: Standard) -> None:
@@ -218,9 +232,9 @@ def reference(found: Checkout, standard: Standard) -> None:
 
 
 def widen(found: Checkout) -> None:
-    """A URL member: fetch exactly the files its reference names (local checkouts have them all)."""
-    if found.member.url and found.path is not None:
-        remote.widen(found.path, found.standard_files)
+    """A URL member: fetch the standard's files its first checkout did not ask for (usually none)."""
+    if found.member.url and not set(found.standard_files) <= found.checked_out:
+        check_out(found, found.checked_out | set(found.standard_files))
 
 
 def row_of(found: Checkout, standard: Standard) -> Row:
@@ -257,9 +271,21 @@ def survey(fleet: list[Member], echo: Echo) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="mlcrew-fleet-") as tmp, Standard(echo) as standard:
         found = [Checkout(member, Path(tmp) / f"member-{index}") for index, member in enumerate(fleet)]
         parallel(guarded(acquire), found)
-        for item in found:  # one at a time: copier renders in this process
+        # One URL member reads its answers first, so that every other one fetches its answers and the
+        # standard's files in a single round trip (members of one template share nearly all those files).
+        urls = [item for item in found if item.member.url]
+        expected: set[str] = set()
+        for item in urls:
+            guarded(lambda item: check_out(item, set()))(item)
             guarded(lambda item: reference(item, standard))(item)
-        parallel(guarded(widen), found)
+            if item.error is None:
+                expected = set(item.standard_files)
+                break
+        parallel(guarded(lambda item: check_out(item, expected)), [item for item in urls if not item.checked_out])
+        for item in found:  # one at a time: copier renders in this process
+            if not item.project:
+                guarded(lambda item: reference(item, standard))(item)
+        parallel(guarded(widen), urls)
         # Every render is made by now (members whose reference failed carry the error), so the checks
         # below only read: git processes, files and the shared caches, safely on several threads.
         return parallel(lambda item: row_of(item, standard), found)

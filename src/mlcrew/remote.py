@@ -25,8 +25,9 @@ from mlcrew.project import ANSWERS_FILE
 NETWORK_TIMEOUT = 120.0
 """Seconds one fetch may take before the member is reported unreachable."""
 
-NO_SYMLINKS = ("-c", "core.symlinks=false")
-"""For every command that writes the working tree: a member's symlink becomes a plain file of its target's name."""
+QUIET_CLONE = ("-c", "core.symlinks=false", "-c", "maintenance.auto=false", "-c", "gc.auto=0")
+"""For every command that fetches or writes the working tree: a member's symlink becomes a plain file
+holding its target's name, and no housekeeping runs after each fetch in a clone that lives seconds."""
 
 _GLOB = re.compile(r"([\\*?\[])")
 
@@ -48,10 +49,11 @@ def reason(stderr: str) -> str:
 def fetch(url: str, dest: Path, branches: str) -> None:
     """Shallow, blob-less fetch of `url`'s HEAD and its `branches` (a glob under refs/heads/) into `dest`.
 
-    Checks out `.copier-answers.yml` alone; the branches become `refs/remotes/origin/<name>`.
+    Only commits and trees arrive (no file contents); the branches become `refs/remotes/origin/<name>`.
     """
     git.output("init", "--quiet", str(dest))
     result = git.run(
+        *QUIET_CLONE,
         "fetch",
         "--quiet",
         "--depth=1",
@@ -67,26 +69,19 @@ def fetch(url: str, dest: Path, branches: str) -> None:
     )
     if result.returncode != 0:
         raise MlcrewError(f"cannot read {url} ({reason(result.stderr)})", fix="check the URL and access")
-    git.output("sparse-checkout", "set", "--no-cone", pattern(ANSWERS_FILE), cwd=dest)
-    result = git.run(
-        *NO_SYMLINKS,
-        "checkout",
-        "--quiet",
-        "--detach",
-        "refs/remotes/origin/HEAD",
-        cwd=dest,
-        check=False,
-        timeout=NETWORK_TIMEOUT,
-    )
-    if result.returncode != 0:
-        raise MlcrewError(f"cannot read {url}'s {ANSWERS_FILE} ({reason(result.stderr)})")
 
 
-def widen(dest: Path, paths: list[str]) -> None:
-    """Add `paths` (and any `.rej` files a conflicted update left) to the checked-out files."""
-    patterns = [pattern(ANSWERS_FILE), *(pattern(path) for path in paths), "*.rej"]
-    result = git.run(
-        *NO_SYMLINKS, "sparse-checkout", "set", "--no-cone", *patterns, cwd=dest, check=False, timeout=NETWORK_TIMEOUT
-    )
-    if result.returncode != 0:  # setting the patterns checks the files out, fetching their contents in one batch
-        raise MlcrewError(f"cannot read the standard's files in the last commit ({reason(result.stderr)})")
+def check_out(dest: Path, paths: list[str] | set[str], *, first: bool) -> None:
+    """Check out `.copier-answers.yml`, `paths` (those the last commit has) and any `.rej` files.
+
+    Git fetches the contents of exactly those files, in one batch. `first`: nothing is checked out yet
+    (the sparse patterns are set, then HEAD is checked out); otherwise setting the patterns is enough.
+    """
+    patterns = [pattern(ANSWERS_FILE), *(pattern(path) for path in sorted(paths)), "*.rej"]
+    steps = [("sparse-checkout", "set", "--no-cone", *patterns)]
+    if first:
+        steps.append(("checkout", "--quiet", "--detach", "refs/remotes/origin/HEAD"))
+    for step in steps:
+        result = git.run(*QUIET_CLONE, *step, cwd=dest, check=False, timeout=NETWORK_TIMEOUT)
+        if result.returncode != 0:
+            raise MlcrewError(f"cannot read the files of the last commit ({reason(result.stderr)})")

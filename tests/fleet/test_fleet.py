@@ -261,8 +261,10 @@ def test_a_url_is_read_without_cloning_it(fleet_repos: Fleet, tmp_path: Path) ->
     url = serve(project)
     clone = tmp_path / "clone"
     remote.fetch(url, clone, "template-update/*")
+    assert sorted(path.name for path in clone.iterdir()) == [".git"]  # commits and trees only
+    remote.check_out(clone, set(), first=True)
     assert sorted(path.name for path in clone.iterdir()) == [".copier-answers.yml", ".git"]
-    remote.widen(clone, ["README.md", "noxfile.py", "docs/ways-of-working.md"])
+    remote.check_out(clone, {"README.md", "noxfile.py", "docs/ways-of-working.md", "not/in/the/project"}, first=False)
     assert (clone / "docs" / "ways-of-working.md").read_bytes() == (
         project / "docs" / "ways-of-working.md"
     ).read_bytes()
@@ -270,6 +272,17 @@ def test_a_url_is_read_without_cloning_it(fleet_repos: Fleet, tmp_path: Path) ->
     stored = sum(path.stat().st_size for path in (clone / ".git" / "objects").rglob("*") if path.is_file())
     assert stored < 500_000, stored  # the 3 MB of random bytes were not fetched
     assert git(clone, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+def test_url_members_of_another_configuration_fetch_what_their_standard_has(
+    fleet_repos: Fleet, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first URL member's standard is the guess for the others; a GitLab project's standard has files the
+    GitHub one lacks (.gitlab-ci.yml), and reading it must fetch them, or they would look deleted."""
+    gitlab = generate(fleet_repos.template, tmp_path / "gitlab", {"ci_provider": "gitlab"})
+    code, report = survey(serve(fleet_repos.members["current"]), serve(gitlab), capsys=capsys)
+    assert code == 0, report
+    assert [row["ok"] for row in report["members"]] == [True, True]
 
 
 def test_the_branch_is_the_one_the_update_job_creates() -> None:
