@@ -253,7 +253,9 @@ def apply(plan: Plan) -> None:
         raise
 
 
-def plan_adoption(root: Path, src: TemplateSource, given: dict[str, Any], *, defaults: bool, dry_run: bool) -> Plan:
+def plan_adoption(
+    root: Path, src: TemplateSource, given: dict[str, Any], *, defaults: bool, dry_run: bool, echo: Echo
+) -> Plan:
     """Read the repository, render the standard for it, and sort every file (nothing written)."""
     notes = preflight(root, dry_run=dry_run)
     with template.clone(src) as repo:
@@ -262,6 +264,10 @@ def plan_adoption(root: Path, src: TemplateSource, given: dict[str, Any], *, def
     given = answering.checked(config, given)
     inferred = adopt_answers.infer(root, config)
     require_package(inferred, given, can_ask=not defaults)
+    if not defaults:  # copier is about to ask: say where its defaults come from
+        echo("What the repository says (copier's defaults in the questions that follow):")
+        for name, value in inferred.answers.items():
+            echo(f"  {name:<20} {value!s:<28} ({inferred.evidence[name]})")
     standard, answers_file = render(src, version, given, inferred.answers, defaults=defaults)
     recorded = yamlio.safe_load(answers_file) or {}
     plan = Plan(root, src, answers_file, recorded, standard, given, inferred, notes=notes)
@@ -284,9 +290,7 @@ def adopt(
     if not defaults and not interactive:
         raise MlcrewError("no terminal to ask the questions in", fix="pass --defaults (and --data KEY=VALUE to answer)")
     src = template.for_new(template_src)
-    if not defaults:
-        echo("copier asks the template's questions; each default is what the repository says.")
-    plan = plan_adoption(root, src, data or {}, defaults=defaults, dry_run=dry_run)
+    plan = plan_adoption(root, src, data or {}, defaults=defaults, dry_run=dry_run, echo=echo)
     adopt_report.report(plan, echo, dry_run=dry_run, asked=not defaults)
     if dry_run:
         echo("\nDry run: nothing was changed. Run it again without --dry-run to adopt.")

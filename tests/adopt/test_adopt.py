@@ -335,6 +335,8 @@ def test_interactive_adopt_asks_with_the_repositorys_answers_as_defaults(tmp_pat
         dimensions=(40, 160),
     )
     try:
+        child.expect("What the repository says")
+        child.expect(r"python_version +3\.12 +\(Dockerfile: FROM python:3\.12\)")
         child.expect("Human-readable name of the ML product")
         child.expect("Fraud scoring API")
         child.sendline("")
