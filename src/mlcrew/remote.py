@@ -2,11 +2,11 @@
 
 `mlcrew fleet` reports on tens or hundreds of repositories, and a repository can hold gigabytes of
 data, notebooks and history. So a member given by URL is fetched as a **shallow** (one commit),
-**blob-less** (`--filter=blob:none`) partial clone whose working tree is **sparse**: first only
-`.copier-answers.yml` is checked out, then (once the template's render says which files the standard
-has) exactly those paths. Git downloads the contents of those files alone, in one batch. A server
-that does not allow filters (`uploadpack.allowFilter`, on by default at GitHub and GitLab) sends the
-whole last commit instead; nothing else changes.
+**blob-less** (`--filter=blob:none`) partial clone: commits and trees, no file contents. Its working
+tree is **sparse**: only `.copier-answers.yml` and the paths of the standard's files are checked out,
+and git downloads the contents of those files alone, in one batch per check-out (fleet.py decides
+which paths, and when). A server that does not allow filters (`uploadpack.allowFilter`, on at GitHub
+and GitLab) sends the whole last commit instead; nothing else changes.
 
 The clone is mlcrew's own, in a temp dir: its config is mlcrew's (no hooks, no fsmonitor from the
 member), symlinks are checked out as plain files (`core.symlinks=false`, so a link cannot make mlcrew
