@@ -142,11 +142,13 @@ def test_exit_zero_only_when_all_are_current_and_compliant(
 ) -> None:
     members = fleet_repos.members
     assert mlcrew("fleet", members["current"], members["current"]) == 0
-    out = capsys.readouterr().out
-    assert "2 project(s): 2 current and compliant" in out
-    for name in ("behind", "drifted", "conflicted", "malformed", "not-a-project"):
-        assert mlcrew("fleet", members["current"], members[name]) == 1, name
-    capsys.readouterr()
+    assert "2 project(s): 2 current and compliant" in capsys.readouterr().out
+    names = ("behind", "drifted", "conflicted", "malformed", "not-a-project")
+    rows = fleet.survey([fleet.parse_member(str(members[name]), Path.cwd()) for name in ("current", *names)], print)
+    current, *others = rows
+    assert fleet.exit_code([current]) == 0
+    for name, row in zip(names, others, strict=True):
+        assert fleet.exit_code([current, row]) == 1, name
 
 
 def test_the_table(fleet_repos: Fleet, capsys: pytest.CaptureFixture[str]) -> None:
