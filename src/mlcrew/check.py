@@ -129,6 +129,20 @@ class Report:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Reference:
+    """What a project is compared with (see `Standard.reference`)."""
+
+    src: TemplateSource
+    repo: TemplateRepo
+    config: TemplateConfig
+    """copier.yml at the project's version."""
+    problems: list[Finding]
+    """Answers the template does not ask or would not accept (then there is no render)."""
+    files: dict[str, bytes] | None
+    """The render of the project's version with its answers."""
+
+
 class Standard:
     """Template sources, clones and renders shared by every project checked in one run."""
 
@@ -156,6 +170,27 @@ class Standard:
         if key not in self._repos:
             self._repos[key] = self._stack.enter_context(template.clone(src))
         return self._repos[key]
+
+    def reference(self, project: Project) -> Reference:
+        """What `project` is compared with: its template's clone, copier.yml and render at its version.
+
+        `mlcrew fleet` calls this first for every project, so the renders are made once, up front.
+        """
+        src = self.source(project.src_path)
+        repo = self.repo(src)
+        if repo.commit(project.commit) is None:
+            raise MlcrewError(
+                f"the template at {src.description} lacks the project's version {project.commit} (_commit)",
+                fix="check _src_path and _commit in .copier-answers.yml, or upgrade mlcrew for a newer bundled "
+                "template",
+                where="_commit",
+            )
+        config = repo.config(project.commit)
+        problems = answer_problems(project, config)
+        if problems:  # the template cannot render these answers: there is no reference to compare files with
+            return Reference(src, repo, config, problems, None)
+        data = {key: value for key, value in project.data.items() if key in config.asked}
+        return Reference(src, repo, config, [], self.render(src, project.commit, data))
 
     def render(self, src: TemplateSource, commit: str, data: dict[str, Any]) -> dict[str, bytes]:
         """The files the template at `commit` gives these answers (rendered once per distinct pair)."""
@@ -359,27 +394,16 @@ def check(path: Path, standard: Standard | None = None) -> Report:
     with ExitStack() as stack:
         if standard is None:
             standard = stack.enter_context(Standard(notes.append))
-        src = standard.source(project.src_path)
-        repo = standard.repo(src)
-        if repo.commit(project.commit) is None:
-            raise MlcrewError(
-                f"the template at {src.description} lacks the project's version {project.commit} (_commit)",
-                fix="check _src_path and _commit in .copier-answers.yml, or upgrade mlcrew for a newer bundled "
-                "template",
-                where="_commit",
-            )
-        config = repo.config(project.commit)
+        reference = standard.reference(project)
+        repo, config = reference.repo, reference.config
         report = Report(str(project.path), project.src_path, project.commit, repo.latest(), notes=notes)
         version_findings(report, repo, project)
         report.placeholders = placeholders(project, config)
         report.findings.extend(conflict_markers(project.path))
         report.findings.extend(hand_edits(project))
-        problems = answer_problems(project, config)
-        report.findings.extend(problems)
-        if problems:  # the template cannot render these answers: there is no reference to compare files with
-            return report
-        data = {key: value for key, value in project.data.items() if key in config.asked}
-        compare_files(report, project, config, standard.render(src, project.commit, data))
+        report.findings.extend(reference.problems)
+        if reference.files is not None:
+            compare_files(report, project, config, reference.files)
     return report
 
 

@@ -125,6 +125,44 @@ def cmd_check(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def cmd_adopt(args: argparse.Namespace) -> int:
+    """Bring an existing repository under the standard, or print the standard's version of a file (adopt.py)."""
+    from mlcrew import adopt, answers
+    from mlcrew.console import is_interactive
+
+    data = answers.parse(args.data, args.data_file)
+    if args.show:
+        content = adopt.show(Path(args.path), args.show, template_src=args.template, data=data)
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+        return 0
+    return adopt.adopt(
+        Path(args.path),
+        template_src=args.template,
+        data=data,
+        defaults=args.defaults,
+        dry_run=args.dry_run,
+        interactive=is_interactive(),
+        echo=echo,
+    )
+
+
+def cmd_fleet(args: argparse.Namespace) -> int:
+    """One table for many projects: release, versions behind, drift, conflicts, open update branch (fleet.py)."""
+    from mlcrew import fleet, fleet_report
+    from mlcrew.console import echo_err
+
+    members = fleet.members(args.members, args.from_file)
+    rows = fleet.survey(members, echo=echo_err)
+    if args.json:
+        echo(fleet_report.to_json(rows))
+    elif args.markdown:
+        echo(fleet_report.markdown(rows))
+    else:
+        echo(fleet_report.table(rows))
+    return fleet.exit_code(rows)
+
+
 def cmd_onboard(args: argparse.Namespace) -> int:
     """The onboarding walkthrough; exit 1 when a check failed (see onboard.py)."""
     from mlcrew.onboard import onboard
@@ -199,6 +237,40 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", metavar="PATH", nargs="?", default=".", help="the project (default: .)")
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.set_defaults(handler=cmd_check)
+
+    adopt = commands.add_parser(
+        "adopt",
+        help="bring an existing repository under the standard (adds what it lacks, keeps what it has)",
+        description="Render the newest release with answers read from the repository, add the files it lacks, "
+        "keep every file it has byte for byte, and record the release so later updates merge into your files.",
+    )
+    adopt.add_argument("path", metavar="PATH", nargs="?", default=".", help="the repository (default: .)")
+    adopt.add_argument("--defaults", action="store_true", help="do not prompt: take what the repository says")
+    _data_option(adopt)
+    adopt.add_argument("--data-file", metavar="FILE", help="YAML file of answers (--data wins)")
+    adopt.add_argument("--dry-run", action="store_true", help="show what adopting would add and keep; change nothing")
+    adopt.add_argument(
+        "--template", metavar="SRC", help="another copier source: a local path or git URL (default: the bundled one)"
+    )
+    adopt.add_argument(
+        "--show", metavar="FILE", help="print the standard's version of FILE for this repository and exit"
+    )
+    adopt.set_defaults(handler=cmd_adopt)
+
+    fleet = commands.add_parser(
+        "fleet",
+        help="one table for many projects: release, behind, drift, conflicts, open update branch",
+        description="Check many projects (local checkouts or git URLs, read without a full clone) against the "
+        "standard; exit 0 only when every one is current and compliant.",
+    )
+    fleet.add_argument("members", metavar="PATH|URL", nargs="*", help="a project's checkout or git URL")
+    fleet.add_argument(
+        "--from", dest="from_file", metavar="FILE", help="read members from FILE, one per line (# comments)"
+    )
+    output = fleet.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="machine-readable report (stable; see docs/cli.md)")
+    output.add_argument("--markdown", action="store_true", help="a Markdown report to publish")
+    fleet.set_defaults(handler=cmd_fleet)
 
     onboard = commands.add_parser(
         "onboard",

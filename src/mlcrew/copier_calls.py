@@ -92,8 +92,14 @@ def copy(
     vcs_ref: str | None,
     defaults: bool,
     doing: str = "cannot create the project",
+    user_defaults: dict[str, Any] | None = None,
 ) -> Path:
-    """`copier copy`: copier asks what `data` does not answer, unless `defaults`."""
+    """`copier copy`: copier asks what `data` does not answer, unless `defaults`.
+
+    `user_defaults` replace the template's defaults (what `mlcrew adopt` read from the repository):
+    copier shows them in its prompts and validates them like any answer, and never renders them as
+    Jinja, so text read from a repository stays text.
+    """
     import copier
 
     with translated(doing, src, vcs_ref):
@@ -101,6 +107,7 @@ def copy(
             src.url,
             dest,
             data=data,
+            user_defaults=user_defaults or {},
             vcs_ref=vcs_ref,
             defaults=defaults,
             quiet=True,

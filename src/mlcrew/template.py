@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlcrew import git, versions
 from mlcrew.console import Echo
@@ -61,6 +62,11 @@ class TemplateSource:
         return f"the bundled template ({self.bundle})" if self.bundle else self.url
 
 
+def is_url(text: str) -> bool:
+    """A git URL (`https://`, `ssh://`, `file://`, ...), `git@host:path`, or copier's `gh:`/`gl:` shorthand."""
+    return bool(_URL.match(text) or _SCP.match(text) or _SHORTHAND.match(text))
+
+
 def check_source(value: object, where: str) -> str:
     """A template location from a project or a user: a git URL, `git@host:path`, or an absolute path.
 
@@ -74,7 +80,7 @@ def check_source(value: object, where: str) -> str:
             fix="use the template's git URL (https://..., ssh://..., git@host:path) or an absolute path",
             where=where,
         )
-    if _URL.match(text) or _SCP.match(text) or _SHORTHAND.match(text):
+    if is_url(text):
         return text
     if text.startswith("-") or "::" in text or not Path(text).is_absolute():
         raise MlcrewError(
@@ -129,7 +135,7 @@ def for_new(template: str | None) -> TemplateSource:
     """
     if template is None:
         return bundled()
-    if _URL.match(template) or _SCP.match(template) or _SHORTHAND.match(template):
+    if is_url(template):
         return TemplateSource(url=template)
     path = Path(template).expanduser()
     if template.startswith("-") or "::" in template or not path.exists():
@@ -150,7 +156,7 @@ def for_new(template: str | None) -> TemplateSource:
 @cache
 def reachable(url: str) -> bool:
     """Whether git can list the template's refs (never prompts for credentials); asked once per URL."""
-    if not (_URL.match(url) or _SCP.match(url) or _SHORTHAND.match(url)):
+    if not is_url(url):
         return Path(url).exists()
     return git.succeeds("ls-remote", "--quiet", "--", url, "HEAD", timeout=60)
 
@@ -179,15 +185,27 @@ def for_project(src_path: str, echo: Echo) -> TemplateSource:
 
 
 class TemplateRepo:
-    """A throw-away clone of the template: its tags, and CHANGELOG.md and copier.yml at any version."""
+    """A throw-away clone of the template: its tags, and CHANGELOG.md and copier.yml at any version.
+
+    Nothing changes a clone while it is open, so every answer is asked of git once and remembered:
+    `mlcrew fleet` asks the same few questions (tags, versions, copier.yml) for every project.
+    """
 
     def __init__(self, src: TemplateSource, path: Path) -> None:
         self.src = src
         self.path = path
+        self._answers: dict[tuple[str, ...], Any] = {}
+
+    def _git(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """`git ARGS` in the clone, run once per distinct ARGS."""
+        if args not in self._answers:
+            self._answers[args] = git.run(*args, cwd=self.path, check=False)
+        result: subprocess.CompletedProcess[str] = self._answers[args]
+        return result
 
     @property
     def tags(self) -> list[str]:
-        return git.output("tag", "--list", cwd=self.path).split()
+        return self._git("tag", "--list").stdout.split()
 
     def latest(self) -> str | None:
         """The newest release tag, which copier updates to by default."""
@@ -195,19 +213,21 @@ class TemplateRepo:
 
     def commit(self, ref: str) -> str | None:
         """The commit a ref names, or None when the template has no such version."""
-        result = git.run(
-            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", cwd=self.path, check=False
-        )
+        result = self._git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
         return result.stdout.strip() if result.returncode == 0 else None
 
     def show(self, ref: str, name: str) -> str | None:
         """A file of the template at `ref`, or None when it has no such file."""
-        result = git.run("show", "--end-of-options", f"{ref}:{name}", cwd=self.path, check=False)
+        result = self._git("show", "--end-of-options", f"{ref}:{name}")
         return result.stdout if result.returncode == 0 else None
 
     def describe(self, ref: str) -> str:
         """How copier records a version in `_commit` (`git describe --tags --always`)."""
-        return git.output("describe", "--tags", "--always", "--end-of-options", ref, cwd=self.path).strip()
+        result = self._git("describe", "--tags", "--always", "--end-of-options", ref)
+        if result.returncode != 0:
+            detail = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise MlcrewError(f"git describe failed: {detail}")
+        return result.stdout.strip()
 
     def version(self, ref: str) -> Version:
         """The PEP 440 version copier gives `ref` (dunamai's reading of `git describe`).
@@ -218,14 +238,18 @@ class TemplateRepo:
         described = self.describe(ref)
         version = versions.version_of(described)
         if version is None:
-            count = git.output("rev-list", "--count", "--end-of-options", ref, cwd=self.path).strip()
+            count = self._git("rev-list", "--count", "--end-of-options", ref).stdout.strip()
             version = versions.version_of(f"v0.0.0-{count}-g{described}")
         assert version is not None  # a describe output of tags or a hash always reads as a version
         return version
 
     def config(self, ref: str) -> TemplateConfig:
         """copier.yml at `ref`, parsed once."""
-        return TemplateConfig.parse(self.show(ref, "copier.yml"), where=f"copier.yml at {ref}")
+        key = ("config", ref)
+        if key not in self._answers:
+            self._answers[key] = TemplateConfig.parse(self.show(ref, "copier.yml"), where=f"copier.yml at {ref}")
+        config: TemplateConfig = self._answers[key]
+        return config
 
     def changelog(self, ref: str) -> str:
         return self.show(ref, versions.CHANGELOG) or ""
