@@ -63,6 +63,10 @@ class Inferred:
             self.evidence[name] = where
 
 
+NAME_LIMIT = 60
+"""copier.yml refuses a project or team name over 60 characters: an inferred one is cut to fit."""
+
+
 def one_line(value: object, limit: int = 120) -> str:
     """Text from a repository as one printable line (control characters dropped), at most `limit` long."""
     text = "".join(char if char.isprintable() else " " for char in str(value or ""))
@@ -113,7 +117,7 @@ def readme_title(repo: Path) -> str | None:
         if line.startswith("# "):
             title = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", line[2:])
             title = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", title)
-            title = one_line(re.sub(r"[`*<>]", "", title), 80).strip("_ ")
+            title = one_line(re.sub(r"[`*<>]", "", title), NAME_LIMIT).strip("_ ")
             return title or None
     return None
 
@@ -129,13 +133,15 @@ def names(repo: Path, pyproject: dict[str, Any], found: Inferred) -> str | None:
     else:
         slug = None
     if isinstance(kedro.get("project_name"), str) and one_line(kedro["project_name"]):
-        found.set("project_name", one_line(kedro["project_name"], 80), "pyproject.toml [tool.kedro] project_name")
+        found.set(
+            "project_name", one_line(kedro["project_name"], NAME_LIMIT), "pyproject.toml [tool.kedro] project_name"
+        )
     title = readme_title(repo)
     if title:
         found.set("project_name", title, "README.md: its title")
     if slug:
         found.set("project_name", slug, "pyproject.toml: the distribution name")
-    found.set("project_name", one_line(repo.name, 80), "the directory's name")
+    found.set("project_name", one_line(repo.name, NAME_LIMIT), "the directory's name")
     description = project.get("description") or poetry.get("description")
     if isinstance(description, str):
         found.set("description", one_line(description, 200), "pyproject.toml: description")
@@ -348,7 +354,7 @@ def people(pyproject: dict[str, Any], found: Inferred) -> None:
             person = {"name": name, "email": rest.rstrip(">")}
         if not isinstance(person, dict):
             continue
-        name, email = one_line(person.get("name"), 80), one_line(person.get("email"), 120)
+        name, email = one_line(person.get("name"), NAME_LIMIT), one_line(person.get("email"), 100)
         if name:
             found.set("team_name", name, "pyproject.toml: authors")
         if _EMAIL.match(email):
