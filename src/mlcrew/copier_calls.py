@@ -31,6 +31,8 @@ def git_environment(extra: Mapping[str, str]) -> Iterator[None]:
     wanted = {**git.QUIET, **extra}
     if "GIT_ALLOW_PROTOCOL" not in os.environ:
         wanted["GIT_ALLOW_PROTOCOL"] = git.ALLOWED_PROTOCOLS
+    merged = git.harden({**os.environ, **wanted})
+    wanted = {key: merged[key] for key in merged if key.startswith("GIT_CONFIG_") or key in wanted}
     saved = {key: os.environ.get(key) for key in wanted}
     os.environ.update(wanted)
     try:

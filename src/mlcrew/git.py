@@ -31,10 +31,25 @@ def require() -> None:
         raise MlcrewError("git is not on PATH", fix="install git (https://git-scm.com/downloads) and retry")
 
 
+HARDENED = {"core.fsmonitor": "false"}
+"""Config that a repository's own `.git/config` may not set for mlcrew: a checkout handed over from
+elsewhere (a fleet member) could otherwise make `git status` run a command (`core.fsmonitor`)."""
+
+
 def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """os.environ for a git call: quiet, transports limited, plus `extra` (e.g. the bundle redirect)."""
+    """os.environ for a git call: quiet, transports limited, hardened, plus `extra` (the bundle redirect)."""
     env = {**os.environ, **QUIET, **(extra or {})}
     env.setdefault("GIT_ALLOW_PROTOCOL", ALLOWED_PROTOCOLS)
+    return harden(env)
+
+
+def harden(env: dict[str, str]) -> dict[str, str]:
+    """`env` with HARDENED appended to its `GIT_CONFIG_COUNT` entries (command-line config wins over files)."""
+    index = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
+    for key, value in HARDENED.items():
+        env[f"GIT_CONFIG_KEY_{index}"], env[f"GIT_CONFIG_VALUE_{index}"] = key, value
+        index += 1
+    env["GIT_CONFIG_COUNT"] = str(index)
     return env
 
 

@@ -109,3 +109,11 @@ def test_the_console_script_refuses_too(project: Path, tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert pwned(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", ["check", "update --dry-run", "fleet"])
+def test_a_checkout_whose_git_config_runs_a_command_runs_nothing(project: Path, tmp_path: Path, command: str) -> None:
+    """A checkout handed over from elsewhere: its `.git/config` asks `git status` to run a command."""
+    git(project, "config", "core.fsmonitor", f"touch {tmp_path / 'PWNED'}; false")
+    mlcrew(*command.split(), project)
+    assert pwned(tmp_path) == []
