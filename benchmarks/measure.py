@@ -52,18 +52,18 @@ def execute(cmd: Cmd, env: Mapping[str, str]) -> Usage:
 
     `os.wait4` returns the kernel's accounting of the process *and every descendant it waited for*:
     the CPU time of all of them, and the peak resident set of the largest single process (what
-    `/usr/bin/time` reports as maximum resident set size). Output goes to a temp file, never a pipe,
-    so a chatty command cannot block.
+    `/usr/bin/time` reports as maximum resident set size). Output goes to temp files, never a pipe,
+    so a chatty command cannot block; a failure is reported with the last line of its stderr.
     """
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(
             [str(arg) for arg in cmd.argv],
             cwd=cmd.cwd,
             env={**env, **cmd.env},
             stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            stdout=out,
+            stderr=err,
             start_new_session=cmd.ready is not None,
         )
         ready_at = wait_ready(process.pid, cmd.ready, start) if cmd.ready else None
@@ -71,8 +71,10 @@ def execute(cmd: Cmd, env: Mapping[str, str]) -> Usage:
         wall = ready_at if ready_at is not None else time.perf_counter() - start
         process.returncode = code = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         if cmd.ready is None and code not in cmd.ok:
-            log.seek(0)
-            lines = [line for line in log.read().decode(errors="replace").splitlines() if line.strip()]
+            err.seek(0)
+            out.seek(0)
+            said = err.read() or out.read()
+            lines = [line for line in said.decode(errors="replace").splitlines() if line.strip()]
             raise BenchError(f"`{cmd.shown}` exited {code}: {lines[-1][:300] if lines else '(no output)'}")
     return Usage(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
