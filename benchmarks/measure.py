@@ -29,6 +29,7 @@ class Cmd:
     argv: Sequence[str | Path]
     cwd: Path
     env: Mapping[str, str] = field(default_factory=dict)
+    """Added to the bench's environment; an empty value removes the variable."""
     ok: tuple[int, ...] = (0,)
     name: str = ""
     ready: Callable[[], bool] | None = None
@@ -60,7 +61,7 @@ def execute(cmd: Cmd, env: Mapping[str, str]) -> Usage:
         process = subprocess.Popen(
             [str(arg) for arg in cmd.argv],
             cwd=cmd.cwd,
-            env={**env, **cmd.env},
+            env={key: value for key, value in {**env, **cmd.env}.items() if value != ""},
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,

@@ -54,6 +54,9 @@ from mlcrew.template import BUNDLE_ENV_VAR, build_bundle, redirect_env  # noqa: 
 SCHEMA = "mlcrew-bench/2"
 GROUPS = ("startup", "create", "update", "green", "scale", "fleet")
 ANCHORS_ENV = "MLCREW_BENCH_ANCHORS"
+OWN_BYTECODE = {"PYTHONPYCACHEPREFIX": ""}
+"""For commands run in a generated project: Python writes its bytecode in the project (gone with it), so no
+round reuses another's compiled dependencies (the tools' own prefix would, at the same paths)."""
 SIZES = {"x1": "1×", "x10": "10×", "x100": "100×", "10k": "+10,000 user files"}
 """The scale group's projects: the default project, 10× and 100× its files, and 10,000 files added."""
 
@@ -297,14 +300,15 @@ class Bench:
         def time_to_green() -> list[Cmd]:
             create = self.mlcrew_new("green/mlcrew")
             projects[:] = [project := Path(create[0].argv[2])]
-            install = Cmd(["uv", "sync", "--quiet"], project, name="uv sync")
-            return [*create, install, Cmd(["uv", "run", "pytest", "-q"], project)]
+            install = Cmd(["uv", "sync", "--quiet"], project, OWN_BYTECODE, name="uv sync")
+            return [*create, install, Cmd(["uv", "run", "pytest", "-q"], project, OWN_BYTECODE)]
 
         def anchor_green(anchor: Anchor, checkout: Path, tool: str) -> list[Cmd]:
             create = self.anchor_create(anchor, checkout, tool, f"green/{anchor.id}")
             project = create[-1].cwd
-            install = Cmd(anchor.install, project, anchor.env, name=" ".join(anchor.install[:2]))
-            return [*create, install, Cmd(anchor.test, project, anchor.env, ok=anchor.test_ok)]
+            env = {**anchor.env, **OWN_BYTECODE}
+            install = Cmd(anchor.install, project, env, name=" ".join(anchor.install[:2]))
+            return [*create, install, Cmd(anchor.test, project, env, ok=anchor.test_ok)]
 
         subjects = [Subject("green.mlcrew", time_to_green)]
         for anchor, checkout, tool in self.anchors("green", "time to green"):
@@ -322,11 +326,11 @@ class Bench:
         python = [str(project / ".venv" / "bin" / "python"), "-m", package.group(1) if package else "?"]
         url = f"http://127.0.0.1:{(port := free_port())}/health"
         subjects = [
-            Subject("green.suite_warm", lambda: [Cmd(["uv", "run", "pytest", "-q"], project)]),
-            Subject("green.cli_help", lambda: [Cmd([*python, "--help"], project)]),
+            Subject("green.suite_warm", lambda: [Cmd(["uv", "run", "pytest", "-q"], project, OWN_BYTECODE)]),
+            Subject("green.cli_help", lambda: [Cmd([*python, "--help"], project, OWN_BYTECODE)]),
         ]
         if re.search(r"^serving:\s*['\"]?api\b", answers, re.MULTILINE):
-            serve = Cmd([*python, "serve", "--port", str(port)], project, ready=answers_http(url))
+            serve = Cmd([*python, "serve", "--port", str(port)], project, OWN_BYTECODE, ready=answers_http(url))
             subjects.append(Subject("green.api_ready", lambda: [serve]))
         else:
             self.skip("green", "green.api_ready", self.labels["green.api_ready"][0], "the default project has no API")
@@ -444,17 +448,19 @@ def add_user_files(project: Path, count: int) -> None:
 def versions(bench: Bench) -> dict[str, str]:
     """The tools measured, and the release of each anchor."""
 
-    def output(*argv: str, cwd: Path | None = None) -> str:
+    def output(*argv: str, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> str:
         try:
-            return subprocess.run(argv, cwd=cwd, capture_output=True, text=True).stdout.strip()
+            done = subprocess.run(argv, cwd=cwd, env={**bench.env, **(env or {})}, capture_output=True, text=True)
         except OSError:
             return "not found"
+        return done.stdout.strip()
 
     found = {"mlcrew": metadata.version("mlcrew"), "copier": metadata.version("copier")}
     found |= {"git": output("git", "--version"), "uv": output("uv", "--version")}
     for anchor, checkout, tool in bench.anchors("versions", "version"):
         tag = output("git", "describe", "--tags", "--always", cwd=checkout)
-        found[anchor.id] = f"{anchor.repository} {tag}; {output(tool, '--version').splitlines()[-1][:60]}"
+        said = re.search(r"(\w+),? (?:version )?(\d+\.\d+[\w.]*)", output(tool, "--version", env=anchor.env))
+        found[anchor.id] = f"{anchor.repository} {tag}; " + (f"{said[1]} {said[2]}" if said else "version unknown")
     bench.figures = [figure for figure in bench.figures if figure.group != "versions"]
     return found
 

@@ -134,3 +134,12 @@ def test_unknown_group_is_a_one_line_error(tmp_path: Path) -> None:
     assert "unknown group(s) nope" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_an_empty_value_removes_a_variable(tmp_path: Path) -> None:
+    """Generated projects run without the tools' bytecode prefix, so no round reuses another's bytecode."""
+    script = "import os, sys; sys.exit(7 if 'PYTHONPYCACHEPREFIX' in os.environ else 0)"
+    base = {"PYTHONPYCACHEPREFIX": str(tmp_path)}
+    with pytest.raises(BenchError, match="exited 7"):
+        execute(Cmd([sys.executable, "-c", script], tmp_path), base)
+    execute(Cmd([sys.executable, "-c", script], tmp_path, {"PYTHONPYCACHEPREFIX": ""}), base)
