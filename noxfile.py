@@ -50,7 +50,8 @@ def docs(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """The benchmark (benchmarks/run.py): a table and JSON in benchmarks/results/; options after `--`.
 
-    Not a default session: it takes 10-15 minutes, e.g. `nox -s bench -- --only startup,create`.
+    Not a default session: everything takes 30-60 minutes on 2 cores, e.g. `nox -s bench -- --only startup,create`;
+    `-- --anchors DIR` (or $MLCREW_BENCH_ANCHORS) adds the other templates (docs/performance.md).
     """
     install(session)
     session.run("python", "benchmarks/run.py", *session.posargs)

@@ -1,7 +1,7 @@
 """Where `mlcrew new` and `mlcrew update` spend their time: a profile summary for docs/performance.md.
 
     .venv/bin/python benchmarks/breakdown.py create     # mlcrew new --defaults (bundled template)
-    .venv/bin/python benchmarks/breakdown.py update     # mlcrew update --defaults (v0.1.0 -> v0.2.0)
+    .venv/bin/python benchmarks/breakdown.py update     # mlcrew update --defaults --trust (v0.1.0 -> v0.2.0)
 
 Sets up the same template bundles and project as benchmarks/run.py, warms up once, then runs the
 command in this process under cProfile and prints the time of each part (cumulative wall seconds;
@@ -32,43 +32,45 @@ from run import Bench
 
 PARTS = [
     ("import copier (with questionary, prompt_toolkit, jinja2, pydantic, plumbum)", "copier/__init__.py", "<module>"),
-    ("copier: run_copy (create; in an update: the 3 renders)", "copier/_main.py", "run_copy"),
-    ("copier: run_update", "copier/_main.py", "run_update"),
-    ("copier:   clone the template (git)", "copier/_vcs.py", "clone"),
+    ("mlcrew: check the project (preflight)", "mlcrew/update.py", "preflight"),
+    ("mlcrew: plan (a clone of the template, tags, CHANGELOG, copier.yml)", "mlcrew/update.py", "make_plan"),
+    ("copier: run_update (copier's whole update)", "mlcrew/copier_calls.py", "update"),
+    ("copier:   the old and new renders and the 3-way merge", "copier/_main.py", "_apply_update"),
+    ("mlcrew: merge the renamed files (2 more renders)", "mlcrew/update.py", "merge_renamed"),
+    ("mlcrew: read the result (git status)", "mlcrew/update_report.py", "read_result"),
+    ("mlcrew: clean up and report", "mlcrew/update_report.py", "report"),
+    ("copier: run_copy (each render: create 1, update 3, + mlcrew's)", "copier/_main.py", "run_copy"),
+    ("copier:   clone the template (git), every render", "copier/_vcs.py", "clone"),
     ("copier:   render the files (jinja, write)", "copier/_main.py", "_render_template"),
     ("copier:   `git config core.fileMode`, once per file", "copier/_main.py", "_sync_git_index_executable_bit"),
     ("copier:   answers and computed values (jinja)", "copier/_main.py", "_ask"),
-    ("copier:   both renders and the three-way merge (git diff/apply)", "copier/_main.py", "_apply_update"),
-    ("mlcrew: check the project (preflight)", "mlcrew/update.py", "preflight"),
-    ("mlcrew: plan (template clone, tags, CHANGELOG)", "mlcrew/update.py", "plan_update"),
-    ("mlcrew: answers for new questions", "mlcrew/update.py", "answer_new_questions"),
-    ("mlcrew: summary (git status)", "mlcrew/update.py", "summarise"),
-    ("mlcrew: git init, add, commit", "mlcrew/generate.py", "commit_all"),
+    ("mlcrew: git init, add, commit", "mlcrew/new.py", "commit_all"),
 ]
 
 
 def parts(stats: pstats.Stats) -> list[tuple[str, float]]:
-    """Cumulative time of each part (the largest matching function, so nested names do not add up twice)."""
-    table: dict[tuple[str, str], float] = {}
+    """Cumulative time and calls of each part (the largest matching function, so nested names count once)."""
+    table: dict[tuple[str, str], tuple[float, int]] = {}
     raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
-    for (filename, line, name), (_, _, _, cumulative, _) in raw.items():
-        key = (f"{filename}:{line}", name)
-        table[key] = cumulative
+    for (filename, line, name), (primitive, _, _, cumulative, _) in raw.items():
+        table[(f"{filename}:{line}", name)] = (cumulative, primitive)
     found = []
     for label, file_part, name in PARTS:
         values = [value for (where, function), value in table.items() if file_part in where and function == name]
         if values:
-            found.append((label, max(values)))
+            seconds, calls = max(values)
+            found.append((f"{label} [{calls}×]", seconds))
     return found
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("what", choices=["create", "update"])
+    parser.add_argument("--copier", action="store_true", help="profile plain copier's CLI instead of mlcrew")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="mlcrew-profile-"))
     try:
-        bench = Bench(work, 1)
+        bench = Bench(work, 1, None)
         os.environ.clear()
         os.environ.update(bench.env)
         sys.dont_write_bytecode = False  # read copier's bytecode as the benchmark's processes do
@@ -76,6 +78,7 @@ def main() -> int:
         if args.what == "create":
             os.environ.update(bench.env_v1())
             argv = ["new", str(work / "project"), "--defaults"]
+            copier_argv = ["copy", "--defaults", "--quiet", str(bench.bundles()[0]), str(work / "project")]
 
             def reset() -> None:
                 shutil.rmtree(work / "project", ignore_errors=True)
@@ -83,15 +86,23 @@ def main() -> int:
         else:
             os.environ.update(bench.env_v2())
             base = bench.base()
-            argv = ["update", str(work / "project"), "--defaults", *bench.trust()]
+            argv = ["update", str(work / "project"), "--defaults", "--trust"]
+            copier_argv = ["update", "--defaults", "--quiet", "--trust", str(work / "project")]
 
             def reset() -> None:
                 bench.fresh_copy(base, work / "project")
 
         from mlcrew import cli
 
+        def run_copier() -> int:
+            from copier._cli import CopierApp
+
+            _, code = CopierApp.run(["copier", *copier_argv], exit=False)
+            return int(code or 0)
+
+        tool, argv = (bench.copier, copier_argv) if args.copier else (bench.mlcrew, argv)
         reset()
-        subprocess.run([bench.mlcrew, *argv], env=os.environ, capture_output=True, check=True)  # warm-up
+        subprocess.run([tool, *argv], env=os.environ, capture_output=True, check=True)  # warm-up
         reset()
         started: Counter[str] = Counter()
         original = subprocess.Popen.__init__
@@ -107,12 +118,12 @@ def main() -> int:
         profile.enable()
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                code = cli.main(argv)
+                code = run_copier() if args.copier else cli.main(argv)
         finally:
             profile.disable()
             subprocess.Popen.__init__ = original  # type: ignore[method-assign]
         total = time.perf_counter() - began
-        print(f"mlcrew {' '.join(argv[:1])} (exit {code}): {total:.2f} s in-process under cProfile")
+        print(f"{Path(tool).name} {argv[0]} (exit {code}): {total:.2f} s in-process under cProfile")
         for label, seconds in parts(pstats.Stats(profile)):
             print(f"  {label:<80} {seconds:6.2f} s  {seconds / total:4.0%}")
         print(f"processes started directly: {sum(started.values())}")
