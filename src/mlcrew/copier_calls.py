@@ -11,12 +11,12 @@ the allowed transports) is applied to both for the duration of a call.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from mlcrew import git
+from mlcrew import copier_speedups, git
 from mlcrew.errors import MlcrewError
 from mlcrew.template import TemplateSource
 
@@ -53,7 +53,7 @@ def translated(doing: str, src: TemplateSource, vcs_ref: str | None = None) -> I
     from plumbum import ProcessExecutionError
 
     try:
-        with git_environment(src.env):
+        with git_environment(src.env), copier_speedups.applied():
             yield
     except ProcessExecutionError as error:
         detail = (str(error.stderr).strip().splitlines() or ["no output"])[-1]
@@ -95,6 +95,7 @@ def copy(
     defaults: bool,
     doing: str = "cannot create the project",
     user_defaults: dict[str, Any] | None = None,
+    exclude: Sequence[str] = (),
 ) -> Path:
     """`copier copy`: copier asks what `data` does not answer, unless `defaults`.
 
@@ -110,6 +111,7 @@ def copy(
             dest,
             data=data,
             user_defaults=user_defaults or {},
+            exclude=list(exclude),
             vcs_ref=vcs_ref,
             defaults=defaults,
             quiet=True,
@@ -148,6 +150,11 @@ def update(
         )
 
 
-def render(src: TemplateSource, ref: str, data: dict[str, Any], dest: Path) -> Path:
-    """Render template version `ref` with `data` into `dest`, as copier's update does for its diff."""
-    return copy(src, dest, data=data, vcs_ref=ref, defaults=True, doing=f"cannot render the template at {ref}")
+def render(src: TemplateSource, ref: str, data: dict[str, Any], dest: Path, only: Sequence[str] = ()) -> Path:
+    """Render template version `ref` with `data` into `dest`, as copier's update does for its diff.
+
+    `only`: just these project paths (every other path excluded), when the caller needs a few files.
+    """
+    exclude = ["*", *(f"!{name}" for name in only)] if only else []
+    doing = f"cannot render the template at {ref}"
+    return copy(src, dest, data=data, vcs_ref=ref, defaults=True, doing=doing, exclude=exclude)

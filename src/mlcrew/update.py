@@ -164,10 +164,10 @@ def merge_renamed(plan: Plan, ours: dict[str, str], conflict: copier_calls.Confl
     """
     project = plan.project
     with tempfile.TemporaryDirectory(prefix="mlcrew-moves-") as tmp:
-        old_render = copier_calls.render(plan.src, project.commit, project.data, Path(tmp) / "old")
-        new_render = copier_calls.render(
-            plan.src, plan.target, update_report.recorded_data(project.path), Path(tmp) / "new"
-        )
+        olds, news = [old for old, _ in plan.moves], [new for _, new in plan.moves]  # only these are rendered
+        old_render = copier_calls.render(plan.src, project.commit, project.data, Path(tmp) / "old", only=olds)
+        answers_now = update_report.recorded_data(project.path)
+        new_render = copier_calls.render(plan.src, plan.target, answers_now, Path(tmp) / "new", only=news)
         for old, new in plan.moves:
             base, theirs, target = old_render / old, new_render / new, project.path / new
             if old not in ours or not base.is_file() or not theirs.is_file() or not target.exists():

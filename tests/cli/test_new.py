@@ -242,6 +242,8 @@ def test_interactive_prompts(offline: Path, tmp_path: Path) -> None:
     child.expect("Where the CI/CD pipeline runs")
     child.send("\x1b[B")  # arrow down: GitLab CI
     child.sendline("")
+    child.expect("Where the repository lives")
+    child.sendline("")  # derived from the team and the provider: https://gitlab.com/ml-product-team/fraud-lens
     child.expect("How the model reaches its users")
     child.send("\x1b[B")  # Batch scoring job
     child.sendline("")
@@ -260,6 +262,7 @@ def test_interactive_prompts(offline: Path, tmp_path: Path) -> None:
     assert answers["project_slug"] == "fraud-lens"
     assert answers["package_name"] == "fraud_lens"
     assert answers["ci_provider"] == "gitlab"
+    assert answers["repository_url"] == "https://gitlab.com/ml-product-team/fraud-lens"
     assert answers["serving"] == "batch"
     assert answers["regulated"] is True
 
