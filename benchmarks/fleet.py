@@ -85,50 +85,80 @@ def timed(mlcrew: str, listed: Path, env: dict[str, str]) -> tuple[float, float]
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+FLEETS = ("10 local checkouts", "100 local checkouts", "10 file:// URLs", "100 file:// URLs")
+
+
+def measure(work: Path, runs: int, env: dict[str, str]) -> list[dict[str, object]]:
+    """The fleet figures, for benchmarks/run.py (its `Figure` fields) and for main() below."""
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**env, **IDENTITY}
+    os.environ.update(IDENTITY)
+    mlcrew = str(Path(sys.executable).with_name("mlcrew"))
+    bases, members = build(work)
+    fleets = {
+        FLEETS[0]: listing(work, "local10", [str(path) for path in members[:10]]),
+        FLEETS[1]: listing(work, "local100", [str(path) for path in members]),
+        FLEETS[2]: listing(work, "url10", [f"file://{path}" for path in members[:10]]),
+        FLEETS[3]: listing(work, "url100", [f"file://{path}" for path in members]),
+        "5 copies of 1 configuration": listing(work, "same5", [str(bases[0])] * 5),
+        "5 configurations": listing(work, "distinct5", [str(path) for path in bases]),
+    }
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in fleets}
+    for run in range(-1, runs):
+        for name, listed in fleets.items():
+            figure = timed(mlcrew, listed, env)
+            if run >= 0:
+                samples[name].append(figure)
+    median = {name: statistics.median(wall for wall, _ in found) for name, found in samples.items()}
+    figures: list[dict[str, object]] = []
+    for name, found in samples.items():
+        walls = [wall for wall, _ in found]
+        item: dict[str, object] = {
+            "id": "fleet." + name.replace(" ", "-").replace(":", "").replace("/", ""),
+            "label": f"mlcrew fleet, {name}",
+            "median": median[name],
+            "min": min(walls),
+            "max": max(walls),
+            "cpu": statistics.median(cpu for _, cpu in found),
+            "samples": walls,
+        }
+        if name.startswith("100 "):
+            ratio = median[name] / median[name.replace("100 ", "10 ")]
+            item["target"] = "<= 15 s and <= 2x of 10"
+            item["met"] = median[name] <= 15 and ratio <= 2
+            item["note"] = f"{ratio:.2f}x the time of 10"
+        figures.append(item)
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="timed runs per figure (after one warm-up)")
     args = parser.parse_args()
-    mlcrew = str(Path(sys.executable).with_name("mlcrew"))
     with tempfile.TemporaryDirectory(prefix="mlcrew-bench-fleet-") as tmp:
         work = Path(tmp)
         env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-        env.update(IDENTITY, PYTHONPYCACHEPREFIX=str(work / "pycache"), COPIER_CACHE_DIR=str(work / "copier-cache"))
-        os.environ.update(IDENTITY)
+        env.update(PYTHONPYCACHEPREFIX=str(work / "pycache"), COPIER_CACHE_DIR=str(work / "copier-cache"))
         print("Building the fleet (5 configurations, 100 members)...", flush=True)
-        bases, members = build(work)
-        fleets = {
-            "10 local checkouts": listing(work, "local10", [str(path) for path in members[:10]]),
-            "100 local checkouts": listing(work, "local100", [str(path) for path in members]),
-            "10 file:// URLs": listing(work, "url10", [f"file://{path}" for path in members[:10]]),
-            "100 file:// URLs": listing(work, "url100", [f"file://{path}" for path in members]),
-            "5 copies of 1 configuration": listing(work, "same5", [str(bases[0])] * 5),
-            "5 configurations": listing(work, "distinct5", [str(path) for path in bases]),
-        }
-        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in fleets}
-        for run in range(-1, args.runs):
-            for name, listed in fleets.items():
-                figure = timed(mlcrew, listed, env)
-                if run >= 0:
-                    samples[name].append(figure)
+        figures = measure(work, args.runs, env)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    median = {name: statistics.median(wall for wall, _ in runs) for name, runs in samples.items()}
     print(f"\nmlcrew fleet, {args.runs} runs each, on {os.cpu_count()} CPUs (load now {os.getloadavg()[0]:.1f}):\n")
-    print(f"{'fleet':<30} {'median':>8} {'min':>8} {'max':>8} {'cpu':>8}")
-    for name, runs in samples.items():
-        walls = [wall for wall, _ in runs]
-        cpu = statistics.median(cpu for _, cpu in runs)
-        print(f"{name:<30} {median[name]:>7.2f}s {min(walls):>7.2f}s {max(walls):>7.2f}s {cpu:>7.2f}s")
+    print(f"{'fleet':<45} {'median':>8} {'min':>8} {'max':>8} {'cpu':>8}")
+    for item in figures:
+        times = "".join(f" {item[key]:>7.2f}s" for key in ("median", "min", "max", "cpu"))
+        print(f"{item['label']!s:<45}{times}")
     print(f"\npeak memory of one mlcrew process: {peak:.0f} MB")
-    per_configuration = (median["5 configurations"] - median["5 copies of 1 configuration"]) / 4
+    by_label = {str(item["label"]): item for item in figures}
+    same, distinct = by_label["mlcrew fleet, 5 copies of 1 configuration"], by_label["mlcrew fleet, 5 configurations"]
+    per_configuration = (float(distinct["median"]) - float(same["median"])) / 4  # type: ignore[arg-type]
     print(f"one more distinct configuration costs about {per_configuration:.2f} s")
-    verdicts = []
-    for kind in ("local checkouts", "file:// URLs"):
-        total, ratio = median[f"100 {kind}"], median[f"100 {kind}"] / median[f"10 {kind}"]
-        met = total <= 15 and ratio <= 2
-        verdicts.append(met)
-        verdict = "met" if met else "NOT met"
-        print(f"100 {kind}: {total:.2f} s (target <= 15 s), {ratio:.2f}x of 10 (target <= 2x): {verdict}")
+    verdicts = [bool(item["met"]) for item in figures if "met" in item]
+    for item in figures:
+        if "met" in item:
+            print(
+                f"{item['label']}: {item['median']:.2f} s, {item['note']} (target {item['target']}): "
+                f"{'met' if item['met'] else 'NOT met'}"
+            )
     return 0 if all(verdicts) else 1
 
 
