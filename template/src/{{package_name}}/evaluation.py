@@ -22,6 +22,7 @@ import yaml
 from sklearn.metrics import accuracy_score, precision_score, recall_score, roc_auc_score
 
 from .data import Schema, labels, slice_masks
+from .settings import ConfigError
 
 SIMPLER_MODEL_DEFAULTS = {"metric": "roc_auc", "min_margin": 0.0}
 """thresholds.yaml without a `simpler_model` entry (written before 0.2.0): the candidate must
@@ -67,9 +68,17 @@ def fold_scores(
 
 
 def load_thresholds(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """thresholds.yaml as a mapping; ConfigError (one line, for the CLI) when it is unreadable."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path} not found (thresholds_file)") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path} is not UTF-8 text: {error}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path} must hold a mapping (min, baseline, simpler_model, slices)")
+        raise ConfigError(f"{path} must hold a mapping (min, baseline, simpler_model, slices)")
     return data
 
 
