@@ -142,12 +142,14 @@ def gate(
 
 
 def permutation_importance(
-    model: Any, features: pd.DataFrame, truth: np.ndarray[Any, Any], seed: int
+    model: Any, features: pd.DataFrame, truth: np.ndarray[Any, Any], seed: int, repeats: int = 2
 ) -> dict[str, float]:
-    """Mean drop in ROC AUC when each feature is shuffled (seeded), largest first."""
+    """Mean drop in ROC AUC when each feature is shuffled `repeats` times (seeded), largest first."""
     from sklearn.inspection import permutation_importance as permute
 
-    found = permute(model, features, truth, scoring="roc_auc", n_repeats=2, random_state=seed)
+    found = permute(
+        model, features, truth, scoring="roc_auc", n_repeats=repeats, random_state=seed
+    )
     ranked = sorted(
         zip(features.columns, found.importances_mean, strict=True), key=lambda item: -item[1]
     )
@@ -274,13 +276,16 @@ def write_report(path: Path, evaluation: Mapping[str, Any], result: GateResult) 
         "| --- | --- |",
         *(f"| {name} | {value:.4f} |" for name, value in importance),
         "",
-        "## Plots",
-        "",
-        "![Confusion matrix](confusion_matrix.png)",
-        "",
-        "![ROC curve](roc_curve.png)",
-        "",
     ]
+    if evaluation["plots"]:
+        lines += [
+            "## Plots",
+            "",
+            "![Confusion matrix](confusion_matrix.png)",
+            "",
+            "![ROC curve](roc_curve.png)",
+            "",
+        ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
