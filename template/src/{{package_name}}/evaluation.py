@@ -144,12 +144,11 @@ def gate(
 def permutation_importance(
     model: Any, features: pd.DataFrame, truth: np.ndarray[Any, Any], seed: int, repeats: int = 2
 ) -> dict[str, float]:
-    """Mean drop in ROC AUC when each feature is shuffled `repeats` times (seeded), largest first."""
+    """Mean drop in ROC AUC when each feature is shuffled `repeats` times (seeded), largest
+    first."""
     from sklearn.inspection import permutation_importance as permute
 
-    found = permute(
-        model, features, truth, scoring="roc_auc", n_repeats=repeats, random_state=seed
-    )
+    found = permute(model, features, truth, scoring="roc_auc", n_repeats=repeats, random_state=seed)
     ranked = sorted(
         zip(features.columns, found.importances_mean, strict=True), key=lambda item: -item[1]
     )
