@@ -182,8 +182,8 @@ MUTATIONS = [
     ),
     Mutation(
         "api.py",
-        "max_body_size=settings.api.max_body_bytes,",
-        "max_body_size=None,",
+        "max_body_size=settings.api.max_body_bytes)",
+        "max_body_size=100 * settings.api.max_body_bytes)",
         "no limit on the size of a request body",
         (API + "test_a_body_over_the_limit_is_refused_before_it_is_parsed",),
     ),
