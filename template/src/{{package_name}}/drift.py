@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -68,8 +69,10 @@ def psi(expected: Counts, actual: Counts) -> float:
     return float(np.sum((actual_share - expected_share) * np.log(actual_share / expected_share)))
 
 
+@lru_cache(maxsize=256)
 def chance_level(bins: int, reference_rows: int, rows: int, alpha: float) -> float:
-    """The PSI two samples of identical data exceed with probability `alpha`."""
+    """The PSI two samples of identical data exceed with probability `alpha` (cached: every
+    feature of a batch asks the same question, and scipy's chi2.ppf is slow to call)."""
     from scipy.stats import chi2
 
     if bins < 2 or rows == 0:

@@ -22,6 +22,7 @@ import yaml
 from sklearn.metrics import accuracy_score, precision_score, recall_score, roc_auc_score
 
 from .data import Schema, labels, slice_masks
+from .settings import ConfigError
 
 SIMPLER_MODEL_DEFAULTS = {"metric": "roc_auc", "min_margin": 0.0}
 """thresholds.yaml without a `simpler_model` entry (written before 0.2.0): the candidate must
@@ -67,9 +68,17 @@ def fold_scores(
 
 
 def load_thresholds(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """thresholds.yaml as a mapping; ConfigError (one line, for the CLI) when it is unreadable."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path} not found (thresholds_file)") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path} is not UTF-8 text: {error}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path} must hold a mapping (min, baseline, simpler_model, slices)")
+        raise ConfigError(f"{path} must hold a mapping (min, baseline, simpler_model, slices)")
     return data
 
 
@@ -133,12 +142,13 @@ def gate(
 
 
 def permutation_importance(
-    model: Any, features: pd.DataFrame, truth: np.ndarray[Any, Any], seed: int
+    model: Any, features: pd.DataFrame, truth: np.ndarray[Any, Any], seed: int, repeats: int = 2
 ) -> dict[str, float]:
-    """Mean drop in ROC AUC when each feature is shuffled (seeded), largest first."""
+    """Mean drop in ROC AUC when each feature is shuffled `repeats` times (seeded), largest
+    first."""
     from sklearn.inspection import permutation_importance as permute
 
-    found = permute(model, features, truth, scoring="roc_auc", n_repeats=2, random_state=seed)
+    found = permute(model, features, truth, scoring="roc_auc", n_repeats=repeats, random_state=seed)
     ranked = sorted(
         zip(features.columns, found.importances_mean, strict=True), key=lambda item: -item[1]
     )
@@ -265,13 +275,16 @@ def write_report(path: Path, evaluation: Mapping[str, Any], result: GateResult) 
         "| --- | --- |",
         *(f"| {name} | {value:.4f} |" for name, value in importance),
         "",
-        "## Plots",
-        "",
-        "![Confusion matrix](confusion_matrix.png)",
-        "",
-        "![ROC curve](roc_curve.png)",
-        "",
     ]
+    if evaluation["plots"]:
+        lines += [
+            "## Plots",
+            "",
+            "![Confusion matrix](confusion_matrix.png)",
+            "",
+            "![ROC curve](roc_curve.png)",
+            "",
+        ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

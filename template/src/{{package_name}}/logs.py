@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -45,20 +45,41 @@ MASK = "***"
 HANDLER = "product"
 """The name of every handler this module installs, so reconfiguring replaces only ours."""
 
-_PATTERNS = [
+# The secret formats teams leak into logs, masked in every field before anything is written. A
+# list of patterns rather than a scanner library (detect-secrets and the like scan files, once, and
+# are far too slow to run on every log line); add the formats your platform uses.
+_KEY_NAME = (
+    r"[\w.-]*?(?:api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret"
+    r"|token|secret|password|passwd|pwd|credentials?)"
+)
+_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    # private-key blocks (PEM), also when cut off before their END line
+    (
+        re.compile(
+            r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----|.*)",
+            re.S,
+        ),
+        MASK,
+    ),
+    (re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*"), MASK),  # JWTs (header.payload.signature)
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), MASK),  # emails
     (re.compile(r"(?i)\b(bearer|basic)\s+[\w.~+/=-]+"), r"\1 " + MASK),  # auth headers
-    (  # key=value, key: value and "key": "value" pairs
+    (  # key=value, key: value, key : "quoted value", "key": "value" and key='value' pairs
         re.compile(
-            r"(?i)\b(api[_-]?key|token|secret|password|passwd|pwd)"
-            r"(\s*[=:]\s*|\"\s*:\s*\")[^\s\",;&]+"
+            rf"(?i)(?<![\w-])({_KEY_NAME}[\"']?\s*[=:]\s*)(?:([\"'])(?:(?!\2).)*\2?|[^\s\"',;&]+)"
         ),
-        r"\1\2" + MASK,
+        lambda found: f"{found[1]}{found[2] or ''}{MASK}{found[2] or ''}",
     ),
-    (re.compile(r"\b(sk|pk|ghp|gho|xox[bap])[-_][A-Za-z0-9_-]{8,}"), MASK),  # vendor-style keys
+    (re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b"), MASK),  # AWS access key ids
+    (re.compile(r"\bgithub_pat_\w{20,}"), MASK),  # GitHub fine-grained tokens
+    # vendor-style keys: GitHub, GitLab, Stripe-like, Slack
+    (re.compile(r"\b(?:gh[pousr]|glpat|sk|pk|xox[bapr])[-_][A-Za-z0-9_-]{8,}"), MASK),
     (re.compile(r"\b(?:\d[ -]?){12,18}\d\b"), MASK),  # card-like numbers (13-19 digits)
 ]
-_SECRET_FIELD = re.compile(r"(?i)(token|secret|password|passwd|api_?key|authorization|cookie)")
+_SECRET_FIELD = re.compile(
+    r"(?i)(token|secret|password|passwd|api_?key|access_?key|private_?key|credential"
+    r"|authorization|cookie)"
+)
 
 EventDict = MutableMapping[str, Any]
 
@@ -85,6 +106,48 @@ def _redact_value(key: str, value: Any) -> Any:
 def redact_event(_: Any, __: str, event: EventDict) -> EventDict:
     """structlog processor: masks secrets and personal data in every field of the event."""
     return {key: _redact_value(key, value) for key, value in event.items()}
+
+
+class _Shown:
+    """A value already escaped for the console: the renderer prints it as it is."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+
+_NEEDS_QUOTES = re.compile(r"[\s=\"']")
+_MULTI_LINE = ("exception", "stack")  # tracebacks: printed below the event line on purpose
+
+
+def _printable(text: str) -> str:
+    """`text` with each non-printable character (newline, ESC, ...) written as its escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+def escape_for_console(_: Any, __: str, event: EventDict) -> EventDict:
+    """structlog processor for the dev console: one event stays one line, and a value cannot pose
+    as another field. Values holding a space, `=`, a quote or a control character are quoted and
+    escaped (`request_id='a model_version=9'`), the event name is escaped, not quoted. structlog's
+    own console renderer leaves control characters and the event name as they are."""
+    shown: EventDict = {}
+    for key, value in event.items():
+        name = _printable(str(key))
+        if key in _MULTI_LINE or not isinstance(value, str):
+            shown[name] = value
+        elif key == "event":
+            shown[name] = _Shown(_printable(value))
+        elif not value.isprintable() or _NEEDS_QUOTES.search(value):
+            shown[name] = _Shown(repr(value))
+        else:
+            shown[name] = value
+    return shown
 
 
 def _fields(service: str, env: str) -> structlog.types.Processor:
@@ -135,10 +198,13 @@ def get_logger(name: str) -> structlog.stdlib.BoundLogger:
 
 def formatter(settings: Settings, json: bool) -> logging.Formatter:
     """Renders any record, ours or a library's, as one JSON line or one readable line."""
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
+    rendering: list[structlog.types.Processor] = (
+        [structlog.processors.JSONRenderer()]  # JSON escapes every value by itself
         if json
-        else structlog.dev.ConsoleRenderer(colors=False, timestamp_key="ts", pad_event_to=0)
+        else [
+            escape_for_console,
+            structlog.dev.ConsoleRenderer(colors=False, timestamp_key="ts", pad_event_to=0),
+        ]
     )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*_PRE_CHAIN, structlog.stdlib.ExtraAdder()],
@@ -147,7 +213,7 @@ def formatter(settings: Settings, json: bool) -> logging.Formatter:
             structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
             _fields(settings.service, settings.env),
             redact_event,
-            renderer,
+            *rendering,
         ],
     )
 

@@ -31,6 +31,14 @@ class Feature(_Strict):
     min: float = 0.0
     max: float = float("inf")
     description: str = ""
+    example: float | None = None  # a typical value: the API's documented example request
+
+    @property
+    def example_value(self) -> float:
+        """`example`, or a value the contract accepts (the bound that is finite, else 0)."""
+        if self.example is not None:
+            return self.example
+        return next((bound for bound in (self.min, self.max) if abs(bound) < float("inf")), 0.0)
 
 
 class Target(_Strict):
@@ -74,6 +82,8 @@ def _parse_schema(path: str, _mtime_ns: int) -> Schema:
         return Schema.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
     except yaml.YAMLError as error:
         raise SchemaError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
+    except UnicodeDecodeError as error:
+        raise SchemaError(f"{path} is not UTF-8 text: {error}") from None
     except ValidationError as error:
         first = error.errors()[0]
         key = ".".join(str(part) for part in first["loc"])

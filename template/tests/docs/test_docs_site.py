@@ -1,28 +1,23 @@
-"""The docs site builds strictly: a broken link or a missing page fails here, not in CI."""
+"""The docs site builds strictly: a broken link or a missing page fails here, not in CI.
+
+The build is a process of its own, started by conftest's `docs_build` fixture when the session
+starts, so it runs beside the other tests; this test, ordered last, waits for its verdict.
+"""
 
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import sys
-from pathlib import Path
+from typing import Any
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.skipif(
     importlib.util.find_spec("mkdocs") is None,
     reason="mkdocs is not installed: `uv sync --group docs` (or `uv run nox -s docs`)",
 )
-def test_docs_build_strictly(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    assert (tmp_path / "site" / "ways-of-working" / "index.html").is_file()
+def test_docs_build_strictly(docs_build: Any) -> None:
+    assert docs_build is not None
+    code = docs_build.process.wait(timeout=600)
+    assert code == 0, docs_build.log.read_text(encoding="utf-8")[-4000:]
+    assert (docs_build.site / "ways-of-working" / "index.html").is_file()
