@@ -390,7 +390,7 @@ def test_release_record_reads_what_the_real_pipeline_registers(projects: Project
     shutil.copytree(project, work, ignore=shutil.ignore_patterns(".venv", ".git", ".nox", "artifacts"))
     python = project / ".venv" / "bin" / "python"  # the project's environment; paths resolve in the copy
     package = yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
-    run([python, "-m", package, "pipeline", "--smoke"], work)
+    run([python, "-m", package, "pipeline", "--smoke", "--artifacts", "artifacts"], work)  # as the CI job runs it
     image = f"registry.example.com/app@{DIGEST}"
     run([python, "deploy/release.py", "record", image], work, env={"GITHUB_SHA": "e" * 40})
     promotion = json.loads((work / "artifacts" / "release" / "promotion.json").read_text())

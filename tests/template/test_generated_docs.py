@@ -120,7 +120,7 @@ def test_model_card_names_the_real_metrics(projects: ProjectFactory, tmp_path: P
     shutil.copytree(projects.installed(**combo), copy, ignore=shutil.ignore_patterns(".venv", "artifacts"))
     run(["uv", "sync", "--quiet"], copy)
     package = answers_of(copy)["package_name"]
-    in_project(copy, "python", "-m", package, "pipeline", "--smoke")
+    in_project(copy, "python", "-m", package, "pipeline", "--smoke", "--artifacts", "artifacts")
     card_run = in_project(copy, "python", "-m", package, "model-card")
     assert card_run.returncode == 0
 
