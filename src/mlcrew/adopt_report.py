@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mlcrew.adopt_plan import Plan
 from mlcrew.check_rules import PLACEHOLDER_QUESTIONS
 from mlcrew.console import Echo, wrap
 from mlcrew.project import ANSWERS_FILE
-
-if TYPE_CHECKING:
-    from mlcrew.adopt import Plan
 
 REVIEW_FIRST = (
     (".github/workflows/", "the standard's CI runs on your next push: read its jobs first"),

@@ -13,41 +13,16 @@ from __future__ import annotations
 import dataclasses
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlcrew import answers as answering
 from mlcrew import copier_calls, git, template, update_report, versions
 from mlcrew.console import Echo
-from mlcrew.copier_yml import TemplateConfig
 from mlcrew.errors import MlcrewError
 from mlcrew.project import ANSWERS_FILE, Project, load
-from mlcrew.template import TemplateSource
+from mlcrew.update_plan import Plan
 from mlcrew.update_report import restore_command
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Everything decided before anything is written."""
-
-    project: Project
-    src: TemplateSource
-    target: str
-    """The ref copier updates to (a tag, or what --vcs-ref named)."""
-    target_version: str
-    """How `_commit` will record it (`git describe --tags --always`)."""
-    changelog: list[str]
-    config: TemplateConfig
-    """copier.yml of the target version."""
-    unsafe: list[str] = field(default_factory=list)
-    """Why this update needs --trust (migration commands, tasks), empty when it does not."""
-    moves: list[tuple[str, str]] = field(default_factory=list)
-    """(old, new) paths of the template's `git mv` migrations in this update's window."""
-    only_moves: bool = True
-    """Every unsafe feature is a `git mv` of a renamed file (safe to rehearse in a scratch clone)."""
-    new_questions: list[str] = field(default_factory=list)
-    """Questions the target asks that the project has no answer for yet."""
 
 
 def preflight(project: Project) -> None:

@@ -11,14 +11,12 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mlcrew import copier_calls, git
 from mlcrew.console import Echo
 from mlcrew.project import ANSWERS_FILE, read_answers
-
-if TYPE_CHECKING:
-    from mlcrew.update import Plan
+from mlcrew.update_plan import Plan
 
 MARKERS = ("<<<<<<< ", ">>>>>>> ")
 """How an inline conflict starts and ends (copier's labels: `before updating` / `after updating`)."""

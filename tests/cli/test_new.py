@@ -12,6 +12,7 @@ import pytest
 import yaml
 from helpers import ROOT, answers_of, files_of, git, mlcrew, run
 
+from mlcrew import __version__
 from mlcrew.cli import next_steps
 from mlcrew.onboard import load_project
 from mlcrew.onboard_checks import check_environment, check_hooks, check_working_tree
@@ -96,6 +97,28 @@ def test_new_from_a_local_template_records_an_absolute_path(
     dest = tmp_path / "local"
     assert mlcrew("new", dest, "--defaults", "--template", template_repo.name, "--vcs-ref", "HEAD") == 0
     assert answers_of(dest)["_src_path"] == str(template_repo)
+
+
+def test_new_from_a_team_template_without_our_questions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A team's own template need not ask `project_name` or `package_name`: mlcrew names it by its directory."""
+    template = tmp_path / "team-template"
+    (template / "template").mkdir(parents=True)
+    (template / "copier.yml").write_text(
+        "_subdirectory: template\n_answers_file: .copier-answers.yml\ngreeting:\n  type: str\n  default: hello\n"
+    )
+    (template / "template" / "README.md.jinja").write_text("{{ greeting }} from the team template\n")
+    (template / "template" / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers | to_nice_yaml }}")
+    git(template, "init", "--quiet", "--initial-branch=main")
+    git(template, "add", "--all")
+    git(template, "commit", "--quiet", "-m", "team template")
+    git(template, "tag", "v1.0.0")
+    dest = tmp_path / "service-x"
+    assert mlcrew("new", dest, "--defaults", "--template", template, "--data", "greeting=hi") == 0
+    out = capsys.readouterr().out
+    assert f"Created service-x in {dest} (mlcrew template v1.0.0)." in out
+    assert (dest / "README.md").read_text() == "hi from the team template\n"
+    assert answers_of(dest)["_commit"] == "v1.0.0"
+    assert git(dest, "status", "--porcelain") == ""
 
 
 def test_machine_without_git_identity_still_commits(
@@ -286,19 +309,29 @@ def test_ctrl_c_at_a_prompt_writes_nothing(offline: Path, tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_wheel_ships_the_template_and_works_offline(tmp_path: Path) -> None:
-    """Build the wheel from a clone of this checkout (working tree included), install it, go offline."""
+    """Build the wheel as a user's `pip install .` would, from a tagless clone of main, install it, go offline.
+
+    Tags do not travel with the branch: the clone has none, and the working tree's edits are committed on
+    top. The wheel must still ship every release (derived from CHANGELOG.md's history), so a new project
+    records the package's own version, never a bare commit hash, and copier never warns about tags.
+    """
     repo = tmp_path / "mlcrew"
+    run(["git", "clone", "--quiet", "--no-tags", ROOT, repo], tmp_path)
+    for name in git(repo, "ls-files", "-z").split("\0"):
+        if name:
+            (repo / name).unlink(missing_ok=True)
     listed = run(["git", "ls-files", "-co", "--exclude-standard", "-z"], ROOT).stdout.split("\0")
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, repo / name)
-    git(repo, "init", "--quiet", "--initial-branch=main")
     git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", "release")
-    git(repo, "tag", "v0.1.0")
-    run(["uv", "build", "--wheel", "--out-dir", tmp_path / "dist"], repo)
+    if run(["git", "diff", "--cached", "--quiet"], repo, check=False).returncode:
+        git(repo, "commit", "--quiet", "-m", "the working tree under test")
+    assert git(repo, "tag", "--list") == ""
+    build = run(["uv", "build", "--wheel", "--out-dir", tmp_path / "dist"], repo)
+    assert "no release" not in build.stderr + build.stdout
     wheel = next((tmp_path / "dist").glob("mlcrew-*.whl"))
     venv = tmp_path / "venv"
     run(["uv", "venv", "--quiet", venv], tmp_path)
@@ -306,9 +339,10 @@ def test_wheel_ships_the_template_and_works_offline(tmp_path: Path) -> None:
     env = {"GIT_ALLOW_PROTOCOL": "file", BUNDLE_ENV_VAR: ""}
     result = run([venv / "bin" / "mlcrew", "new", tmp_path / "product", "--defaults"], tmp_path, env=env)
     assert "Created Tumour Triage" in result.stdout
+    assert "No git tags found" not in result.stdout + result.stderr
     answers = answers_of(tmp_path / "product")
     assert answers["_src_path"] == CANONICAL_URL
-    assert answers["_commit"] == "v0.1.0"
+    assert answers["_commit"] == f"v{__version__}"
 
 
 def test_cli_start_up_imports_nothing_heavy() -> None:

@@ -148,3 +148,34 @@ def test_answers_that_would_break_a_format_are_refused_in_one_line(
     assert message in err
     assert err.count("\n") == 1
     assert not dest.exists()
+
+
+LONGEST_NAME = "Population Health Readmission Risk Scoring and Triage Servic"
+"""60 characters, the most `project_name` accepts: every Kubernetes name made from it must still fit."""
+
+DNS_1123 = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+
+
+@pytest.mark.parametrize("serving", [value for value in OPTIONS["serving"] if value != "none"])
+def test_kubernetes_names_fit_for_the_longest_project_name(projects: ProjectFactory, serving: str) -> None:
+    """Kubernetes refuses a name over 63 characters (a CronJob's over 52: its Jobs add 11) at deploy time."""
+    assert len(LONGEST_NAME) == 60
+    project = projects.get(project_name=LONGEST_NAME, serving=serving)
+    names: list[tuple[str, str]] = []  # (kind, name)
+    for path in sorted((project / "deploy" / "k8s").rglob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc.get("kind") == "Kustomization":
+                if "namespace" in doc:  # an overlay: one namespace per environment
+                    names.append(("Namespace", doc["namespace"]))
+            else:
+                names.append((doc["kind"], doc["metadata"]["name"]))
+    if serving == "batch":  # deploy.sh runs the CronJob once as a Job named after the time
+        deploy = (project / "deploy" / "k8s" / "deploy.sh").read_text()
+        job = re.search(r'^job="([a-z0-9-]+)-deploy-\$\(date \+%s\)"$', deploy, flags=re.MULTILINE)
+        assert job, "deploy.sh names its Job differently: update this test"
+        names.append(("Job", f"{job[1]}-deploy-{'9' * 10}"))  # seconds since 1970: 10 digits until 2286
+    assert ("CronJob" in {kind for kind, _ in names}) == (serving == "batch")
+    assert len(names) >= 5
+    for kind, name in names:
+        assert DNS_1123.match(name), (kind, name)
+        assert len(name) <= (52 if kind == "CronJob" else 63), (kind, name, len(name))
