@@ -4,4 +4,4 @@ Kept import-free on purpose: `mlcrew --version` and `--help` must start fast, so
 questionary are imported only by the commands that need them.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
