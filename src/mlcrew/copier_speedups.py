@@ -11,8 +11,9 @@ Profiled on mlcrew's template (benchmarks/breakdown.py; docs/performance.md):
 
 Both wrap copier internals, so each is applied only when the internal it wraps exists with the
 shape it expects; otherwise copier runs unchanged. The output is byte for byte what plain copier
-writes (tests/cli/test_new.py compares them). Both are upstream copier's to fix; until then they
-keep `mlcrew new` and `mlcrew update` faster than the plain copier commands they wrap.
+writes (tests/cli/test_new.py compares them; tests/package/test_copier_speedups.py tests each guard).
+Both are upstream copier's to fix; until then they keep `mlcrew new` and `mlcrew update` faster than
+the plain copier commands they wrap.
 """
 
 from __future__ import annotations

@@ -1,0 +1,103 @@
+"""mlcrew's two guarded wrappers around copier internals (src/mlcrew/copier_speedups.py).
+
+They must change nothing but time: the executable bit still reaches the index of a repository with
+`core.fileMode=false` (the one case where copier's wrapped method has work to do), a Jinja string is
+compiled once per environment and never shared across environments, and when copier's internal
+changes shape the wrapper steps aside and copier runs as it is. Byte-identical output with plain
+copier is asserted by tests/cli/test_new.py (create) and tests/update/test_update.py (update).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import copier
+import jinja2
+import pytest
+from copier._main import Worker
+from helpers import git, mlcrew
+
+from mlcrew import copier_speedups
+
+SCRIPT = "run.sh"
+
+
+def tiny_template(repo: Path) -> Path:
+    """A two-release template: v1.0.0 ships run.sh as a plain file, v2.0.0 makes it executable."""
+    (repo / "template").mkdir(parents=True)
+    (repo / "copier.yml").write_text("_subdirectory: template\nname:\n  type: str\n  default: tiny\n")
+    (repo / "template" / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers | to_nice_yaml }}")
+    (repo / "template" / "README.md.jinja").write_text("# {{ name }}\n")
+    script = repo / "template" / SCRIPT
+    script.write_text("#!/bin/sh\necho hello\n")
+    script.chmod(0o644)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "v1")
+    git(repo, "tag", "v1.0.0")
+    script.chmod(0o755)
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "v2: run.sh is executable")
+    git(repo, "tag", "v2.0.0")
+    return repo
+
+
+def project_at_v1(template: Path, dest: Path) -> Path:
+    """Generated at v1.0.0 and committed in a repository that ignores on-disk modes (core.fileMode=false)."""
+    copier.run_copy(str(template), dest, defaults=True, quiet=True, vcs_ref="v1.0.0")
+    git(dest, "init", "--quiet", "--initial-branch=main")
+    git(dest, "config", "core.fileMode", "false")
+    git(dest, "add", "--all")
+    git(dest, "commit", "--quiet", "-m", "generated")
+    return dest
+
+
+def index_mode(project: Path, name: str) -> str:
+    return git(project, "ls-files", "--stage", "--", name).split()[0]
+
+
+def test_the_executable_bit_reaches_the_index_when_git_ignores_modes(tmp_path: Path) -> None:
+    template = tiny_template(tmp_path / "template")
+    ours = project_at_v1(template, tmp_path / "ours")
+    theirs = Path(shutil.copytree(ours, tmp_path / "theirs", symlinks=True))
+    assert index_mode(ours, SCRIPT) == "100644"
+    assert mlcrew("update", ours, "--defaults") == 0
+    copier.run_update(theirs, defaults=True, overwrite=True, quiet=True, vcs_ref="v2.0.0")
+    assert index_mode(ours, SCRIPT) == index_mode(theirs, SCRIPT) == "100755"
+    assert os.access(ours / SCRIPT, os.X_OK)
+
+
+def test_file_mode_wrapper_is_applied_and_removed_with_copiers_own_method() -> None:
+    original = Worker._sync_git_index_executable_bit
+    with copier_speedups.file_mode_read_once():
+        assert Worker._sync_git_index_executable_bit is not original
+    assert Worker._sync_git_index_executable_bit is original
+
+
+def test_file_mode_wrapper_steps_aside_when_copier_changes_the_method(monkeypatch: pytest.MonkeyPatch) -> None:
+    def reshaped(self: Worker, dst_relpath: Path, src_mode: int, *, extra: bool = False) -> None:
+        """What a future copier might have: another parameter, which the wrapper does not know."""
+
+    monkeypatch.setattr(Worker, "_sync_git_index_executable_bit", reshaped)
+    with copier_speedups.file_mode_read_once():
+        assert Worker._sync_git_index_executable_bit is reshaped
+    monkeypatch.delattr(Worker, "_sync_git_index_executable_bit")
+    with copier_speedups.file_mode_read_once():  # gone entirely: nothing to wrap, nothing breaks
+        assert not hasattr(Worker, "_sync_git_index_executable_bit")
+
+
+def test_each_jinja_string_compiles_once_per_environment_and_renders_its_values() -> None:
+    first, second = jinja2.Environment(), jinja2.Environment()
+    original = jinja2.Environment.from_string
+    with copier_speedups.compile_once():
+        template = first.from_string("Hello {{ name }}")
+        assert first.from_string("Hello {{ name }}") is template
+        assert second.from_string("Hello {{ name }}") is not template  # filters and globals differ per env
+        assert first.from_string("Bye {{ name }}") is not template
+        assert template.render(name="team") == "Hello team"
+        assert first.from_string("Hello {{ name }}").render(name="crew") == "Hello crew"
+        with_globals = first.from_string("Hello {{ name }}", globals={"name": "g"})
+        assert with_globals is not template
+    assert jinja2.Environment.from_string is original
