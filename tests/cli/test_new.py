@@ -10,7 +10,7 @@ from pathlib import Path
 import pexpect
 import pytest
 import yaml
-from helpers import ROOT, answers_of, files_of, git, mlcrew, run
+from helpers import ROOT, answers_of, files_of, git, mlcrew, run, tiny_template
 
 from mlcrew import __version__
 from mlcrew.cli import next_steps
@@ -101,17 +101,11 @@ def test_new_from_a_local_template_records_an_absolute_path(
 
 def test_new_from_a_team_template_without_our_questions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A team's own template need not ask `project_name` or `package_name`: mlcrew names it by its directory."""
-    template = tmp_path / "team-template"
-    (template / "template").mkdir(parents=True)
-    (template / "copier.yml").write_text(
-        "_subdirectory: template\n_answers_file: .copier-answers.yml\ngreeting:\n  type: str\n  default: hello\n"
+    template = tiny_template(
+        tmp_path / "team-template",
+        "greeting:\n  type: str\n  default: hello\n",
+        {"README.md.jinja": "{{ greeting }} from the team template\n"},
     )
-    (template / "template" / "README.md.jinja").write_text("{{ greeting }} from the team template\n")
-    (template / "template" / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers | to_nice_yaml }}")
-    git(template, "init", "--quiet", "--initial-branch=main")
-    git(template, "add", "--all")
-    git(template, "commit", "--quiet", "-m", "team template")
-    git(template, "tag", "v1.0.0")
     dest = tmp_path / "service-x"
     assert mlcrew("new", dest, "--defaults", "--template", template, "--data", "greeting=hi") == 0
     out = capsys.readouterr().out

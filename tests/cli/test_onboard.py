@@ -215,7 +215,8 @@ def with_real_artefacts(project: Path) -> Path:
     package = load_project(project).package
     in_project(project, "python", "-m", package, "pipeline")
     registered = [p.name for p in (project / "artifacts" / "registry").glob("*/*")]
-    assert len(registered) == 1, registered  # "1" before 0.2.0, a UTC time stamp since
+    assert len(registered) == 1, registered
+    assert re.fullmatch(r"1|\d{8}\.\d{6}", registered[0]), registered  # "1" before 0.2.0, a UTC time stamp since
     assert list((project / "artifacts" / "reports").glob("*.png"))
     return project
 

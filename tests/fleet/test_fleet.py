@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import ROOT, answers_of, generate, git, make_template_repo, mlcrew
+from helpers import ROOT, answers_of, commit_all, generate, git, make_template_repo, mlcrew, tiny_template
 from releases import V1, V2, release_v2
 
 from mlcrew import copier_calls, fleet, remote
@@ -35,11 +35,6 @@ class Fleet:
 
 def copy(project: Path, dest: Path) -> Path:
     return Path(shutil.copytree(project, dest, symlinks=True))
-
-
-def commit_all(repo: Path, message: str) -> None:
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "--no-verify", "-m", message)
 
 
 def serve(repo: Path) -> str:
@@ -295,14 +290,7 @@ def test_the_branch_is_the_one_the_update_job_creates() -> None:
 
 def hostile_template(root: Path, marker: Path) -> Path:
     """A 'template' whose copier.yml runs a command: copier must refuse to render it untrusted."""
-    root.mkdir()
-    (root / "copier.yml").write_text(f"_tasks:\n  - touch {marker}\nname:\n  default: x\n")
-    (root / "{{_copier_conf.answers_file}}.jinja").write_text("{{ _copier_answers|to_nice_yaml }}")
-    (root / "README.md").write_text("hello\n")
-    git(root, "init", "--quiet")
-    commit_all(root, "hostile")
-    git(root, "tag", "v1.0.0")
-    return root
+    return tiny_template(root, f"_tasks:\n  - touch {marker}\nname:\n  default: x\n", {"README.md": "hello\n"})
 
 
 def test_hostile_members_run_nothing(fleet_repos: Fleet, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,30 +17,19 @@ import copier
 import jinja2
 import pytest
 from copier._main import Worker
-from helpers import git, mlcrew
+from helpers import commit_all, git, mlcrew, tiny_template
 
 from mlcrew import copier_speedups
 
 SCRIPT = "run.sh"
+SH = "#!/bin/sh\necho hello\n"
 
 
-def tiny_template(repo: Path) -> Path:
-    """A two-release template: v1.0.0 ships run.sh as a plain file, v2.0.0 makes it executable."""
-    (repo / "template").mkdir(parents=True)
-    (repo / "copier.yml").write_text("_subdirectory: template\nname:\n  type: str\n  default: tiny\n")
-    (repo / "template" / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers | to_nice_yaml }}")
-    (repo / "template" / "README.md.jinja").write_text("# {{ name }}\n")
-    script = repo / "template" / SCRIPT
-    script.write_text("#!/bin/sh\necho hello\n")
-    script.chmod(0o644)
-    git(repo, "init", "--quiet", "--initial-branch=main")
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", "v1")
-    git(repo, "tag", "v1.0.0")
-    script.chmod(0o755)
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", "v2: run.sh is executable")
-    git(repo, "tag", "v2.0.0")
+def two_releases(repo: Path) -> Path:
+    """A template whose v1.0.0 ships run.sh as a plain file and whose v2.0.0 makes it executable."""
+    tiny_template(repo, "name:\n  type: str\n  default: tiny\n", {"README.md.jinja": "# {{ name }}\n", SCRIPT: SH})
+    (repo / "template" / SCRIPT).chmod(0o755)
+    commit_all(repo, "v2: run.sh is executable", tag="v2.0.0")
     return repo
 
 
@@ -49,8 +38,7 @@ def project_at_v1(template: Path, dest: Path) -> Path:
     copier.run_copy(str(template), dest, defaults=True, quiet=True, vcs_ref="v1.0.0")
     git(dest, "init", "--quiet", "--initial-branch=main")
     git(dest, "config", "core.fileMode", "false")
-    git(dest, "add", "--all")
-    git(dest, "commit", "--quiet", "-m", "generated")
+    commit_all(dest, "generated")
     return dest
 
 
@@ -59,7 +47,7 @@ def index_mode(project: Path, name: str) -> str:
 
 
 def test_the_executable_bit_reaches_the_index_when_git_ignores_modes(tmp_path: Path) -> None:
-    template = tiny_template(tmp_path / "template")
+    template = two_releases(tmp_path / "template")
     ours = project_at_v1(template, tmp_path / "ours")
     theirs = Path(shutil.copytree(ours, tmp_path / "theirs", symlinks=True))
     assert index_mode(ours, SCRIPT) == "100644"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from helpers import git
+from helpers import commit_all
 
 MIT = """MIT License
 
@@ -57,9 +57,7 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 
 def commit(root: Path, message: str = "Our project") -> Path:
-    git(root, "init", "--quiet", "--initial-branch=main")
-    git(root, "add", "--all")
-    git(root, "commit", "--quiet", "-m", message)
+    commit_all(root, message)
     return root
 
 

@@ -56,6 +56,33 @@ def git(repo: Path, *args: str) -> str:
     return run(["git", *args], repo, env=IDENTITY).stdout
 
 
+def commit_all(repo: Path, message: str, *, tag: str | None = None) -> None:
+    """Stage everything and commit (hooks skipped, as a bot commits), then tag the commit if asked.
+
+    A repo without git yet is initialised on branch main first.
+    """
+    if not (repo / ".git").exists():
+        git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--no-verify", "-m", message)
+    if tag:
+        git(repo, "tag", tag)
+
+
+def tiny_template(root: Path, questions: str, files: Mapping[str, str], *, tag: str = "v1.0.0") -> Path:
+    """A minimal copier template that is not mlcrew's: `questions` (copier.yml), `files` under template/.
+
+    It records its answers file as copier's docs show, and is committed and released as `tag`.
+    """
+    (root / "template").mkdir(parents=True)
+    (root / "copier.yml").write_text("_subdirectory: template\n" + questions)
+    (root / "template" / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers | to_nice_yaml }}")
+    for name, text in files.items():
+        (root / "template" / name).write_text(text)
+    commit_all(root, f"template {tag}", tag=tag)
+    return root
+
+
 def make_template_repo(dest: Path, tag: str | None = "v0.1.0") -> Path:
     """The working tree's template (uncommitted edits included) as a new git repo, released as `tag`.
 
@@ -73,11 +100,7 @@ def make_template_repo(dest: Path, tag: str | None = "v0.1.0") -> Path:
     (dest / "CHANGELOG.md").write_text(
         f"# Changelog\n\n## {version} - 2026-01-01\n\nThe standard as it is in the working tree.\n"
     )
-    git(dest, "init", "--quiet", "--initial-branch=main")
-    git(dest, "add", "--all")
-    git(dest, "commit", "--quiet", "-m", "template")
-    if tag:
-        git(dest, "tag", tag)
+    commit_all(dest, "template", tag=tag)
     return dest
 
 
@@ -102,9 +125,7 @@ def generate(template: Path, dest: Path, answers: Mapping[str, Any] | None = Non
         str(template), dest, data=dict(answers or {}), defaults=True, quiet=True, unsafe=False, vcs_ref="HEAD"
     )
     if commit:
-        git(dest, "init", "--quiet", "--initial-branch=main")
-        git(dest, "add", "--all")
-        git(dest, "commit", "--quiet", "-m", "generated")
+        commit_all(dest, "generated")
     return dest
 
 

@@ -40,7 +40,7 @@ def test_exact_files_and_no_jinja_left(projects: ProjectFactory, combo: dict[str
     answers = answers_of(project)
     assert {key: answers[key] for key in combo} == combo
     # What generation wrote is the first commit (a shared project may since have been installed: uv.lock).
-    generated = set(git(project, "ls-tree", "-r", "--name-only", "HEAD").split())
+    generated = set(filter(None, git(project, "ls-tree", "-r", "-z", "--name-only", "HEAD").split("\0")))
     assert generated == expected_files(answers)
     assert files_of(project) - generated <= {"uv.lock"}
     for name in generated:
@@ -150,7 +150,7 @@ def test_answers_that_would_break_a_format_are_refused_in_one_line(
     assert not dest.exists()
 
 
-LONGEST_NAME = "Population Health Readmission Risk Scoring and Triage Servic"
+LONGEST_NAME = "Regional Population Health Readmission Risk Scoring Platform"
 """60 characters, the most `project_name` accepts: every Kubernetes name made from it must still fit."""
 
 DNS_1123 = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
