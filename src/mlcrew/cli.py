@@ -50,8 +50,10 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.setup:
         set_up(created)
     echo("\nNext steps:")
-    for command, why in next_steps(args.dest, created.committed, args.setup):
-        echo(f"  {command:<52} # {why}")
+    steps = next_steps(args.dest, created.committed, args.setup)
+    width = max(len(command) for command, _ in steps)
+    for command, why in steps:
+        echo(f"  {command:<{width}}  # {why}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Two costs of copier 9.x that mlcrew avoids while its own in-process copier call runs.
+"""Costs of copier 9.x that mlcrew avoids while its own in-process copier call runs.
 
 Profiled on mlcrew's template (benchmarks/breakdown.py; docs/performance.md):
 
@@ -9,18 +9,25 @@ Profiled on mlcrew's template (benchmarks/breakdown.py; docs/performance.md):
   again for every file and every question: ~900 compiles per render. A compiled template does not
   depend on the values it is later rendered with, so each string is compiled once per environment.
 
-Both wrap copier internals, so each is applied only when the internal it wraps exists with the
-shape it expects; otherwise copier runs unchanged. The output is byte for byte what plain copier
-writes (tests/cli/test_new.py compares them; tests/package/test_copier_speedups.py tests each guard).
-Both are upstream copier's to fix; until then they keep `mlcrew new` and `mlcrew update` faster than
-the plain copier commands they wrap.
+
+A third keeps files from the scratch renders copier's update makes anyway (`renders_kept`), so the
+merge of renamed files (update.py) needs no render of its own: two fewer template renders per update
+that crosses a rename.
+
+All wrap copier internals, so each is applied only when the internal it wraps exists with the
+shape it expects; otherwise copier runs unchanged (and the renamed files are rendered by mlcrew, as
+before). The output is byte for byte what plain copier writes (tests/cli/test_new.py compares them;
+tests/package/test_copier_speedups.py tests each guard). All are upstream copier's to fix or to
+expose; until then they keep `mlcrew new` and `mlcrew update` faster than the plain copier commands
+they wrap.
 """
 
 from __future__ import annotations
 
 import inspect
+import shutil
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -81,8 +88,53 @@ def compile_once() -> Iterator[None]:
 
 
 @contextmanager
+def renders_kept(project: Path, wanted: Mapping[str, Sequence[str]], into: Path) -> Iterator[dict[str, Path]]:
+    """Files of the scratch renders copier's update makes anyway, kept before copier deletes them.
+
+    `copier update` renders the project's recorded version with the recorded answers (`old_copy`) and
+    the target version with the updated answers (`new_copy`) into scratch folders, each by a nested
+    `Worker.run_copy` at that revision. `wanted` maps a revision to project paths: after copier
+    renders that revision anywhere but in `project`, those paths are copied to `into/<n>/`. The dict
+    yielded maps each revision copier rendered to its folder; a revision missing from it (copier's
+    internals changed, or it never rendered it) is for the caller to render itself.
+    """
+    try:
+        from copier._main import Worker
+    except ImportError:
+        yield {}
+        return
+    original: Callable[..., None] | None = getattr(Worker, "run_copy", None)
+    if original is None or list(inspect.signature(original).parameters) != ["self"]:
+        yield {}
+        return
+    kept: dict[str, Path] = {}
+    home = project.resolve()
+
+    def run_copy(self: Any) -> None:
+        original(self)
+        ref, dst = getattr(self, "vcs_ref", None), getattr(self, "dst_path", None)
+        if not isinstance(ref, str) or ref not in wanted or ref in kept or not isinstance(dst, Path):
+            return
+        if dst.resolve() == home:  # the real update writing into the project, not a scratch render
+            return
+        folder = into / str(len(kept))
+        for name in wanted[ref]:
+            source, target = dst / name, folder / name
+            if source.is_file() and not source.is_symlink():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+        kept[ref] = folder
+
+    Worker.run_copy = run_copy  # type: ignore[method-assign]
+    try:
+        yield kept
+    finally:
+        Worker.run_copy = original  # type: ignore[method-assign]
+
+
+@contextmanager
 def applied() -> Iterator[None]:
-    """Both, for the duration of one copier call."""
+    """The two that apply to every copier call, for the duration of one call."""
     with ExitStack() as stack:
         stack.enter_context(file_mode_read_once())
         stack.enter_context(compile_once())

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcrew import answers as answering
-from mlcrew import copier_calls, git, template, update_report, versions
+from mlcrew import copier_calls, copier_speedups, git, template, update_report, versions
 from mlcrew.console import Echo
 from mlcrew.errors import MlcrewError
 from mlcrew.project import ANSWERS_FILE, Project, load
@@ -115,50 +115,59 @@ def apply(plan: Plan, data: dict[str, Any], *, defaults: bool, conflict: copier_
     """Run copier's update in the plan's project, then merge the files the release renamed."""
     project = plan.project
     before = {old: git.run("show", f"HEAD:./{old}", cwd=project.path, check=False) for old, _ in plan.moves}
-    copier_calls.update(
-        plan.src,
-        project.path,
-        data=data,
-        vcs_ref=plan.target,
-        defaults=defaults,
-        conflict=conflict,
-        trust=trust,
-    )
-    if plan.moves:
-        ours = {old: result.stdout for old, result in before.items() if result.returncode == 0}
-        merge_renamed(plan, ours, conflict)
+    wanted = {project.commit: [old for old, _ in plan.moves], plan.target: [new for _, new in plan.moves]}
+    with tempfile.TemporaryDirectory(prefix="mlcrew-moves-") as tmp:
+        with copier_speedups.renders_kept(project.path, wanted if plan.moves else {}, Path(tmp)) as kept:
+            copier_calls.update(
+                plan.src,
+                project.path,
+                data=data,
+                vcs_ref=plan.target,
+                defaults=defaults,
+                conflict=conflict,
+                trust=trust,
+            )
+        if plan.moves:
+            ours = {old: result.stdout for old, result in before.items() if result.returncode == 0}
+            merge_renamed(plan, ours, conflict, kept, Path(tmp))
 
 
-def merge_renamed(plan: Plan, ours: dict[str, str], conflict: copier_calls.Conflict) -> None:
+def merge_renamed(
+    plan: Plan, ours: dict[str, str], conflict: copier_calls.Conflict, kept: dict[str, Path], tmp: Path
+) -> None:
     """Three-way merge each renamed file: the team's old file, the old template file, the new one.
 
     Copier's `git mv` migration moves the team's file, but copier then diffs the old render (old path)
     with the project (new path) as a deletion plus an addition, so every team edit in the file comes
     back as a conflict, even when the template did not change it. Merging the three versions
     ourselves keeps the team's edits and conflicts only where both sides changed the same lines.
+    The old and new template files come from copier's own scratch renders (`kept`, by revision);
+    only when those were not kept does mlcrew render the renamed files itself.
     """
     project = plan.project
-    with tempfile.TemporaryDirectory(prefix="mlcrew-moves-") as tmp:
-        olds, news = [old for old, _ in plan.moves], [new for _, new in plan.moves]  # only these are rendered
-        old_render = copier_calls.render(plan.src, project.commit, project.data, Path(tmp) / "old", only=olds)
-        answers_now = update_report.recorded_data(project.path)
-        new_render = copier_calls.render(plan.src, plan.target, answers_now, Path(tmp) / "new", only=news)
-        for old, new in plan.moves:
-            base, theirs, target = old_render / old, new_render / new, project.path / new
-            if old not in ours or not base.is_file() or not theirs.is_file() or not target.exists():
-                continue
-            mine = Path(tmp) / "ours"
-            mine.write_text(ours[old], encoding="utf-8")
-            labels = ["-L", "before updating", "-L", "last update", "-L", "after updating"]
-            merged = git.run("merge-file", "-p", *labels, str(mine), str(base), str(theirs), check=False)
-            if merged.returncode < 0 or merged.returncode > 127:
-                continue
-            if merged.returncode == 0:
-                target.write_text(merged.stdout, encoding="utf-8")
-                Path(f"{target}.rej").unlink(missing_ok=True)
-                git.output("add", "--", new, cwd=project.path)
-            elif conflict == "inline":
-                target.write_text(merged.stdout, encoding="utf-8")
+    olds, news = [old for old, _ in plan.moves], [new for _, new in plan.moves]  # only these are rendered
+    old_render = kept.get(project.commit) or copier_calls.render(
+        plan.src, project.commit, project.data, tmp / "old", only=olds
+    )
+    new_render = kept.get(plan.target) or copier_calls.render(
+        plan.src, plan.target, update_report.recorded_data(project.path), tmp / "new", only=news
+    )
+    for old, new in plan.moves:
+        base, theirs, target = old_render / old, new_render / new, project.path / new
+        if old not in ours or not base.is_file() or not theirs.is_file() or not target.exists():
+            continue
+        mine = tmp / "ours"
+        mine.write_text(ours[old], encoding="utf-8")
+        labels = ["-L", "before updating", "-L", "last update", "-L", "after updating"]
+        merged = git.run("merge-file", "-p", *labels, str(mine), str(base), str(theirs), check=False)
+        if merged.returncode < 0 or merged.returncode > 127:
+            continue
+        if merged.returncode == 0:
+            target.write_text(merged.stdout, encoding="utf-8")
+            Path(f"{target}.rej").unlink(missing_ok=True)
+            git.output("add", "--", new, cwd=project.path)
+        elif conflict == "inline":
+            target.write_text(merged.stdout, encoding="utf-8")
 
 
 def rehearse(plan: Plan, data: dict[str, Any], *, conflict: copier_calls.Conflict) -> update_report.Outcome:

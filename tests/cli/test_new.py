@@ -69,6 +69,8 @@ def test_new_without_git(offline: Path, tmp_path: Path, capsys: pytest.CaptureFi
     commands = [line.split("#")[0].strip() for line in steps.strip().splitlines()]
     assert commands[0] == f"cd {dest}"
     assert not [command for command in commands if "git " in command], "--no-git: the user keeps git out"
+    columns = {line.index("  # ") for line in steps.splitlines() if line.strip()}
+    assert len(columns) == 1, f"the comments line up, however long the directory's name: {steps}"
 
 
 def test_next_steps_cover_every_onboarding_check() -> None:

@@ -19,7 +19,7 @@ import pytest
 from copier._main import Worker
 from helpers import commit_all, git, mlcrew, tiny_template
 
-from mlcrew import copier_speedups
+from mlcrew import copier_calls, copier_speedups
 
 SCRIPT = "run.sh"
 SH = "#!/bin/sh\necho hello\n"
@@ -89,3 +89,78 @@ def test_each_jinja_string_compiles_once_per_environment_and_renders_its_values(
         with_globals = first.from_string("Hello {{ name }}", globals={"name": "g"})
         assert with_globals is not template
     assert jinja2.Environment.from_string is original
+
+
+NOTES = "notes.md"
+MOVED = "docs/notes.md"
+TEAM_LINE = "Our own line, at the end.\n"
+
+
+def renamed_in_v2(repo: Path) -> Path:
+    """v1.0.0 ships notes.md; v2.0.0 moves it to docs/notes.md (a `git mv` migration) and edits its top."""
+    body = "line one\nline two\nline three\nline four\n"
+    tiny_template(repo, "name:\n  type: str\n  default: tiny\n", {f"{NOTES}.jinja": "# {{ name }}\n\n" + body})
+    (repo / "template" / "docs").mkdir()
+    (repo / "template" / f"{NOTES}.jinja").rename(repo / "template" / f"{MOVED}.jinja")
+    (repo / "template" / f"{MOVED}.jinja").write_text("# {{ name }}, v2\n\n" + body)
+    migration = "\n_migrations:\n  - version: v2.0.0\n    when: \"{{ _stage == 'before' }}\"\n"
+    (repo / "copier.yml").write_text(
+        (repo / "copier.yml").read_text() + migration + f"    command: [git, mv, -k, {NOTES}, {MOVED}]\n"
+    )
+    commit_all(repo, "v2: notes.md moves to docs/", tag="v2.0.0")
+    return repo
+
+
+def edited_project_at_v1(template: Path, dest: Path) -> Path:
+    copier.run_copy(str(template), dest, defaults=True, quiet=True, vcs_ref="v1.0.0")
+    git(dest, "init", "--quiet", "--initial-branch=main")
+    commit_all(dest, "generated")
+    (dest / NOTES).write_text((dest / NOTES).read_text() + TEAM_LINE)
+    commit_all(dest, "our line")
+    return dest
+
+
+def assert_merged(project: Path) -> None:
+    """The rename followed, the template's edit and the team's line both there, no conflict."""
+    assert not (project / NOTES).exists()
+    assert (project / MOVED).read_text() == "# tiny, v2\n\nline one\nline two\nline three\nline four\n" + TEAM_LINE
+
+
+def test_an_update_across_a_rename_merges_from_copiers_own_renders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No render of mlcrew's own: the old and new template files are kept from copier's scratch renders."""
+    project = edited_project_at_v1(renamed_in_v2(tmp_path / "template"), tmp_path / "project")
+
+    def no_render(*args: object, **kwargs: object) -> Path:
+        raise AssertionError("mlcrew rendered the template itself")
+
+    monkeypatch.setattr("mlcrew.copier_calls.render", no_render)
+    assert mlcrew("update", project, "--defaults", "--trust") == 0
+    assert_merged(project)
+    run_copy = Worker.run_copy
+    with copier_speedups.renders_kept(project, {"v1.0.0": [NOTES]}, tmp_path / "kept"):
+        assert Worker.run_copy is not run_copy
+    assert Worker.run_copy is run_copy
+
+
+def test_when_copier_changes_its_renders_mlcrew_renders_the_renamed_files_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = edited_project_at_v1(renamed_in_v2(tmp_path / "template"), tmp_path / "project")
+    original = Worker.run_copy
+
+    def reshaped(self: Worker, *, extra: bool = False) -> None:
+        """What a future copier might have: another parameter, which the wrapper does not know."""
+        original(self)
+
+    monkeypatch.setattr(Worker, "run_copy", reshaped)
+    rendered = []
+    render = copier_calls.render
+    monkeypatch.setattr(
+        "mlcrew.copier_calls.render", lambda *args, **kwargs: rendered.append(args[1]) or render(*args, **kwargs)
+    )
+    assert mlcrew("update", project, "--defaults", "--trust") == 0
+    assert_merged(project)
+    assert rendered == ["v1.0.0", "v2.0.0"]
+    assert Worker.run_copy is reshaped
