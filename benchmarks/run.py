@@ -57,6 +57,13 @@ ANCHORS_ENV = "MLCREW_BENCH_ANCHORS"
 OWN_BYTECODE = {"PYTHONPYCACHEPREFIX": ""}
 """For commands run in a generated project: Python writes its bytecode in the project (gone with it), so no
 round reuses another's compiled dependencies (the tools' own prefix would, at the same paths)."""
+IMPORT_EVERYTHING = (
+    "import importlib, pkgutil, pytest, {package}\n"
+    "for module in pkgutil.iter_modules({package}.__path__, '{package}.'):\n"
+    "    if not module.name.endswith('__main__'): importlib.import_module(module.name)"
+)
+"""What any run of the generated suite imports before its first test (functions import a few more
+libraries, matplotlib and skops, only when called): the floor under time to green and the suite."""
 SIZES = {"x1": "1×", "x10": "10×", "x100": "100×", "10k": "+10,000 user files"}
 """The scale group's projects: the default project, 10× and 100× its files, and 10,000 files added."""
 
@@ -76,6 +83,9 @@ FIGURES: dict[str, tuple[str, float | None]] = {
     "green.suite_warm": ("the generated suite again, warm (uv run pytest)", 3),
     "green.cli_help": ("python -m <package> --help", 0.3),
     "green.api_ready": ("python -m <package> serve: first 200 from /health", 1.5),
+    "green.unit_warm": ("the inner loop: uv run pytest -m unit, warm", None),
+    "green.imports_warm": ("the floor under any test run: import pytest and every module of the package, warm", None),
+    "green.imports_cold": ("the same imports in a new environment (no bytecode yet, as after uv sync)", None),
 }
 FLAT = 1.25
 """'Flat' growth in the scale group: at most 25% slower with many more user files."""
@@ -334,7 +344,21 @@ class Bench:
             subjects.append(Subject("green.api_ready", lambda: [serve]))
         else:
             self.skip("green", "green.api_ready", self.labels["green.api_ready"][0], "the default project has no API")
+        imports = Cmd([python[0], "-c", IMPORT_EVERYTHING.format(package=python[2])], project, OWN_BYTECODE)
+        unit = Cmd(["uv", "run", "pytest", "-q", "-m", "unit"], project, OWN_BYTECODE)
+        subjects += [
+            Subject("green.unit_warm", lambda: [unit]),
+            Subject("green.imports_warm", lambda: [imports]),
+        ]
         self.measure("green", subjects)
+
+        def without_bytecode() -> list[Cmd]:
+            for cache in [*(project / ".venv").rglob("__pycache__"), *(project / "src").rglob("__pycache__")]:
+                shutil.rmtree(cache)
+            return [imports]
+
+        # Last and on its own: it deletes the bytecode the figures above reuse.
+        self.measure("green", [Subject("green.imports_cold", without_bytecode)])
 
     def scale(self) -> None:
         """Update and check as a team's own files grow (code, CSV data, notebooks, all committed): flat is the
