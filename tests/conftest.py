@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,10 @@ os.environ.update(IDENTITY)
 for _variable in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"):
     os.environ.pop(_variable, None)
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+# Started as a background job of a non-interactive shell, the suite inherits SIGINT ignored, and so would
+# every mlcrew it starts: the tests that press Ctrl-C on one (a real SIGINT) need it delivered.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
