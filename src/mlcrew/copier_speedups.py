@@ -95,8 +95,10 @@ def renders_kept(project: Path, wanted: Mapping[str, Sequence[str]], into: Path)
     the target version with the updated answers (`new_copy`) into scratch folders, each by a nested
     `Worker.run_copy` at that revision. `wanted` maps a revision to project paths: after copier
     renders that revision anywhere but in `project`, those paths are copied to `into/<n>/`. The dict
-    yielded maps each revision copier rendered to its folder; a revision missing from it (copier's
-    internals changed, or it never rendered it) is for the caller to render itself.
+    yielded maps each revision whose paths were all copied to its folder; a revision missing from it
+    (copier's internals changed, it never rendered it, or its render lacked a path) is for the caller
+    to render itself. The render into `project` is never taken: it holds what copier keeps in the project
+    (a file the team owns through `_skip_if_exists` keeps the team's text), not the template's.
     """
     try:
         from copier._main import Worker
@@ -118,11 +120,15 @@ def renders_kept(project: Path, wanted: Mapping[str, Sequence[str]], into: Path)
         if dst.resolve() == home:  # the real update writing into the project, not a scratch render
             return
         folder = into / str(len(kept))
-        for name in wanted[ref]:
-            source, target = dst / name, folder / name
-            if source.is_file() and not source.is_symlink():
+        try:
+            for name in wanted[ref]:
+                source, target = dst / name, folder / name
+                if not source.is_file() or source.is_symlink():
+                    return  # not in copier's render (its excludes differ from a render of our own): mlcrew renders
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, target)
+        except OSError:
+            return  # a best-effort copy never stops copier's update
         kept[ref] = folder
 
     Worker.run_copy = run_copy  # type: ignore[method-assign]

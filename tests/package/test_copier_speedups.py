@@ -94,18 +94,27 @@ def test_each_jinja_string_compiles_once_per_environment_and_renders_its_values(
 NOTES = "notes.md"
 MOVED = "docs/notes.md"
 TEAM_LINE = "Our own line, at the end.\n"
+MERGED = "# tiny, v2\n\nline one\nline two\nline three\nline four\n" + TEAM_LINE
+"""docs/notes.md after the update: v2's edit of the first line and the team's line at the end."""
 
 
-def renamed_in_v2(repo: Path) -> Path:
-    """v1.0.0 ships notes.md; v2.0.0 moves it to docs/notes.md (a `git mv` migration) and edits its top."""
+def renamed_in_v2(repo: Path, *, exclude_old_path: bool = False) -> Path:
+    """v1.0.0 ships notes.md; v2.0.0 moves it to docs/notes.md (a `git mv` migration) and edits its top.
+
+    `exclude_old_path`: v2 also excludes the old path, which copier applies to its render of v1 too (that
+    render then lacks the file)."""
     body = "line one\nline two\nline three\nline four\n"
     tiny_template(repo, "name:\n  type: str\n  default: tiny\n", {f"{NOTES}.jinja": "# {{ name }}\n\n" + body})
     (repo / "template" / "docs").mkdir()
     (repo / "template" / f"{NOTES}.jinja").rename(repo / "template" / f"{MOVED}.jinja")
     (repo / "template" / f"{MOVED}.jinja").write_text("# {{ name }}, v2\n\n" + body)
-    migration = "\n_migrations:\n  - version: v2.0.0\n    when: \"{{ _stage == 'before' }}\"\n"
     (repo / "copier.yml").write_text(
-        (repo / "copier.yml").read_text() + migration + f"    command: [git, mv, -k, {NOTES}, {MOVED}]\n"
+        (repo / "copier.yml").read_text()
+        + (f"_exclude: [/{NOTES}]\n" if exclude_old_path else "")
+        + "_migrations:\n"
+        + "  - version: v2.0.0\n"
+        + "    when: \"{{ _stage == 'before' }}\"\n"
+        + f"    command: [git, mv, -k, {NOTES}, {MOVED}]\n"
     )
     commit_all(repo, "v2: notes.md moves to docs/", tag="v2.0.0")
     return repo
@@ -123,7 +132,7 @@ def edited_project_at_v1(template: Path, dest: Path) -> Path:
 def assert_merged(project: Path) -> None:
     """The rename followed, the template's edit and the team's line both there, no conflict."""
     assert not (project / NOTES).exists()
-    assert (project / MOVED).read_text() == "# tiny, v2\n\nline one\nline two\nline three\nline four\n" + TEAM_LINE
+    assert (project / MOVED).read_text() == MERGED
 
 
 def test_an_update_across_a_rename_merges_from_copiers_own_renders(
@@ -164,3 +173,18 @@ def test_when_copier_changes_its_renders_mlcrew_renders_the_renamed_files_itself
     assert_merged(project)
     assert rendered == ["v1.0.0", "v2.0.0"]
     assert Worker.run_copy is reshaped
+
+
+def test_when_copiers_render_lacks_a_renamed_file_mlcrew_renders_it_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Copier renders the old version with the new version's excludes: the file is not there to keep."""
+    project = edited_project_at_v1(renamed_in_v2(tmp_path / "template", exclude_old_path=True), tmp_path / "project")
+    rendered = []
+    render = copier_calls.render
+    monkeypatch.setattr(
+        "mlcrew.copier_calls.render", lambda *args, **kwargs: rendered.append(args[1]) or render(*args, **kwargs)
+    )
+    assert mlcrew("update", project, "--defaults", "--trust") == 0
+    assert (project / MOVED).read_text() == MERGED  # (copier leaves the excluded old path as it was)
+    assert rendered == ["v1.0.0"]  # the new file was kept from copier's render, the old one rendered
