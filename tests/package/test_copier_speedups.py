@@ -92,31 +92,33 @@ def test_each_jinja_string_compiles_once_per_environment_and_renders_its_values(
 
 
 NOTES = "notes.md"
-MOVED = "docs/notes.md"
+MOVED = "guide.md"
 TEAM_LINE = "Our own line, at the end.\n"
 MERGED = "# tiny, v2\n\nline one\nline two\nline three\nline four\n" + TEAM_LINE
-"""docs/notes.md after the update: v2's edit of the first line and the team's line at the end."""
+"""guide.md after the update: v2's edit of the first line and the team's line at the end."""
 
 
 def renamed_in_v2(repo: Path, *, exclude_old_path: bool = False) -> Path:
-    """v1.0.0 ships notes.md; v2.0.0 moves it to docs/notes.md (a `git mv` migration) and edits its top.
+    """v1.0.0 ships notes.md; v2.0.0 renames it guide.md (a `git mv` migration) and edits its top.
 
     `exclude_old_path`: v2 also excludes the old path, which copier applies to its render of v1 too (that
     render then lacks the file)."""
     body = "line one\nline two\nline three\nline four\n"
     tiny_template(repo, "name:\n  type: str\n  default: tiny\n", {f"{NOTES}.jinja": "# {{ name }}\n\n" + body})
-    (repo / "template" / "docs").mkdir()
     (repo / "template" / f"{NOTES}.jinja").rename(repo / "template" / f"{MOVED}.jinja")
     (repo / "template" / f"{MOVED}.jinja").write_text("# {{ name }}, v2\n\n" + body)
+    # Team-owned from v2 on: a release may also hand a renamed file to the team. Copier's render into the
+    # project then keeps the team's text at the new path, so only a scratch render holds the template's.
     (repo / "copier.yml").write_text(
         (repo / "copier.yml").read_text()
+        + f"_skip_if_exists: [{MOVED}]\n"
         + (f"_exclude: [/{NOTES}]\n" if exclude_old_path else "")
         + "_migrations:\n"
         + "  - version: v2.0.0\n"
         + "    when: \"{{ _stage == 'before' }}\"\n"
         + f"    command: [git, mv, -k, {NOTES}, {MOVED}]\n"
     )
-    commit_all(repo, "v2: notes.md moves to docs/", tag="v2.0.0")
+    commit_all(repo, "v2: notes.md is now guide.md", tag="v2.0.0")
     return repo
 
 
@@ -186,5 +188,5 @@ def test_when_copiers_render_lacks_a_renamed_file_mlcrew_renders_it_itself(
         "mlcrew.copier_calls.render", lambda *args, **kwargs: rendered.append(args[1]) or render(*args, **kwargs)
     )
     assert mlcrew("update", project, "--defaults", "--trust") == 0
-    assert (project / MOVED).read_text() == MERGED  # (copier leaves the excluded old path as it was)
+    assert_merged(project)
     assert rendered == ["v1.0.0"]  # the new file was kept from copier's render, the old one rendered
