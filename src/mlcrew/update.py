@@ -141,6 +141,8 @@ def merge_renamed(
     with the project (new path) as a deletion plus an addition, so every team edit in the file comes
     back as a conflict, even when the template did not change it. Merging the three versions
     ourselves keeps the team's edits and conflicts only where both sides changed the same lines.
+    A file the team owns at its new path (`_skip_if_exists`) is moved and left as the team wrote it,
+    as copier leaves every team-owned file.
     The old and new template files come from copier's own scratch renders (`kept`, by revision);
     only when those were not kept does mlcrew render the renamed files itself.
     """
@@ -152,8 +154,11 @@ def merge_renamed(
     new_render = kept.get(plan.target) or copier_calls.render(
         plan.src, plan.target, update_report.recorded_data(project.path), tmp / "new", only=news
     )
+    team_owned = plan.config.team_owned()
     for old, new in plan.moves:
         base, theirs, target = old_render / old, new_render / new, project.path / new
+        if team_owned(new):  # `_skip_if_exists`: the team's file follows the rename and keeps its text
+            continue
         if old not in ours or not base.is_file() or not theirs.is_file() or not target.exists():
             continue
         mine = tmp / "ours"

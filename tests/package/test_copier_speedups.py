@@ -18,6 +18,7 @@ import jinja2
 import pytest
 from copier._main import Worker
 from helpers import commit_all, git, mlcrew, tiny_template
+from releases import MERGED, MOVED, NOTES, edited_project_at_v1, renamed_in_v2
 
 from mlcrew import copier_calls, copier_speedups
 
@@ -91,46 +92,6 @@ def test_each_jinja_string_compiles_once_per_environment_and_renders_its_values(
     assert jinja2.Environment.from_string is original
 
 
-NOTES = "notes.md"
-MOVED = "guide.md"
-TEAM_LINE = "Our own line, at the end.\n"
-MERGED = "# tiny, v2\n\nline one\nline two\nline three\nline four\n" + TEAM_LINE
-"""guide.md after the update: v2's edit of the first line and the team's line at the end."""
-
-
-def renamed_in_v2(repo: Path, *, exclude_old_path: bool = False) -> Path:
-    """v1.0.0 ships notes.md; v2.0.0 renames it guide.md (a `git mv` migration) and edits its top.
-
-    `exclude_old_path`: v2 also excludes the old path, which copier applies to its render of v1 too (that
-    render then lacks the file)."""
-    body = "line one\nline two\nline three\nline four\n"
-    tiny_template(repo, "name:\n  type: str\n  default: tiny\n", {f"{NOTES}.jinja": "# {{ name }}\n\n" + body})
-    (repo / "template" / f"{NOTES}.jinja").rename(repo / "template" / f"{MOVED}.jinja")
-    (repo / "template" / f"{MOVED}.jinja").write_text("# {{ name }}, v2\n\n" + body)
-    # Team-owned from v2 on: a release may also hand a renamed file to the team. Copier's render into the
-    # project then keeps the team's text at the new path, so only a scratch render holds the template's.
-    (repo / "copier.yml").write_text(
-        (repo / "copier.yml").read_text()
-        + f"_skip_if_exists: [{MOVED}]\n"
-        + (f"_exclude: [/{NOTES}]\n" if exclude_old_path else "")
-        + "_migrations:\n"
-        + "  - version: v2.0.0\n"
-        + "    when: \"{{ _stage == 'before' }}\"\n"
-        + f"    command: [git, mv, -k, {NOTES}, {MOVED}]\n"
-    )
-    commit_all(repo, "v2: notes.md is now guide.md", tag="v2.0.0")
-    return repo
-
-
-def edited_project_at_v1(template: Path, dest: Path) -> Path:
-    copier.run_copy(str(template), dest, defaults=True, quiet=True, vcs_ref="v1.0.0")
-    git(dest, "init", "--quiet", "--initial-branch=main")
-    commit_all(dest, "generated")
-    (dest / NOTES).write_text((dest / NOTES).read_text() + TEAM_LINE)
-    commit_all(dest, "our line")
-    return dest
-
-
 def assert_merged(project: Path) -> None:
     """The rename followed, the template's edit and the team's line both there, no conflict."""
     assert not (project / NOTES).exists()
@@ -153,6 +114,19 @@ def test_an_update_across_a_rename_merges_from_copiers_own_renders(
     with copier_speedups.renders_kept(project, {"v1.0.0": [NOTES]}, tmp_path / "kept"):
         assert Worker.run_copy is not run_copy
     assert Worker.run_copy is run_copy
+
+
+def test_only_scratch_renders_are_kept_never_the_render_into_the_project(tmp_path: Path) -> None:
+    """Copier's update also renders the target revision into the project, where the team's files stay."""
+    template = renamed_in_v2(tmp_path / "template")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / MOVED).write_text("the team's text\n")
+    with copier_speedups.renders_kept(project, {"v2.0.0": [MOVED]}, tmp_path / "kept") as kept:
+        copier.run_copy(str(template), project, defaults=True, quiet=True, vcs_ref="v2.0.0", skip_if_exists=[MOVED])
+        assert kept == {}
+        copier.run_copy(str(template), tmp_path / "scratch", defaults=True, quiet=True, vcs_ref="v2.0.0")
+    assert (kept["v2.0.0"] / MOVED).read_text() == "# tiny, v2\n\nline one\nline two\nline three\nline four\n"
 
 
 def test_when_copier_changes_its_renders_mlcrew_renders_the_renamed_files_itself(

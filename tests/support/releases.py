@@ -4,13 +4,17 @@
 (tagged v0.1.0): an edit to two standard files (a line appended to `.gitignore` and to the README),
 an added file using an added question with a default, a renamed file with its `before` migration
 (`git mv`), and a CHANGELOG section that says the update needs `--trust`.
+
+`renamed_in_v2(repo)` is a tiny template (not mlcrew's) whose v2.0.0 only renames a file and edits it,
+for the tests of the renamed-file merge itself; `edited_project_at_v1` is a project of it at v1.0.0
+with the team's line at the end of that file.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import git
+from helpers import commit_all, git, tiny_template
 
 V1, V2 = "v0.1.0", "v0.2.0"
 GITIGNORE_LINE = "# v0.2.0: local scratch space\nscratch/\n"
@@ -78,3 +82,46 @@ _migrations:
     git(repo, "commit", "--quiet", "-m", f"Release {tag}")
     git(repo, "tag", tag)
     return repo
+
+
+NOTES, MOVED = "notes.md", "guide.md"
+"""The tiny template's renamed file, as (old, new)."""
+NOTES_V1 = "# tiny\n\nline one\nline two\nline three\nline four\n"
+TEAM_LINE = "Our own line, at the end.\n"
+MERGED = "# tiny, v2\n\nline one\nline two\nline three\nline four\n" + TEAM_LINE
+"""guide.md after the update: v2's edit of the first line and the team's line at the end."""
+
+
+def renamed_in_v2(repo: Path, *, team_owned: bool = False, exclude_old_path: bool = False) -> Path:
+    """v1.0.0 ships notes.md; v2.0.0 renames it guide.md (a `git mv` migration) and edits its first line.
+
+    `team_owned`: v2 also hands guide.md to the team (`_skip_if_exists`). `exclude_old_path`: v2 also
+    excludes the old path, which copier applies to its render of v1 as well (that render lacks the file).
+    """
+    body = "line one\nline two\nline three\nline four\n"
+    tiny_template(repo, "name:\n  type: str\n  default: tiny\n", {f"{NOTES}.jinja": "# {{ name }}\n\n" + body})
+    (repo / "template" / f"{NOTES}.jinja").rename(repo / "template" / f"{MOVED}.jinja")
+    (repo / "template" / f"{MOVED}.jinja").write_text("# {{ name }}, v2\n\n" + body)
+    (repo / "copier.yml").write_text(
+        (repo / "copier.yml").read_text()
+        + (f"_skip_if_exists: [{MOVED}]\n" if team_owned else "")
+        + (f"_exclude: [/{NOTES}]\n" if exclude_old_path else "")
+        + "_migrations:\n"
+        + "  - version: v2.0.0\n"
+        + "    when: \"{{ _stage == 'before' }}\"\n"
+        + f"    command: [git, mv, -k, {NOTES}, {MOVED}]\n"
+    )
+    commit_all(repo, "v2: notes.md is now guide.md", tag="v2.0.0")
+    return repo
+
+
+def edited_project_at_v1(template: Path, dest: Path) -> Path:
+    """A project of `renamed_in_v2`'s template at v1.0.0, committed, then the team's line committed."""
+    import copier  # only these tests need it here (benchmarks/run.py imports this module too)
+
+    copier.run_copy(str(template), dest, defaults=True, quiet=True, vcs_ref="v1.0.0")
+    git(dest, "init", "--quiet", "--initial-branch=main")
+    commit_all(dest, "generated")
+    (dest / NOTES).write_text((dest / NOTES).read_text() + TEAM_LINE)
+    commit_all(dest, "our line")
+    return dest

@@ -20,7 +20,24 @@ from pathlib import Path
 import pexpect
 import pytest
 from helpers import answers_of, files_of, files_with_markers, generate, git, make_template_repo, mlcrew, run
-from releases import ADDED, GITIGNORE_LINE, QUESTION, README_LINE, RENAMED, TEAM_OWNED, V1, V2, release_v2
+from releases import (
+    ADDED,
+    GITIGNORE_LINE,
+    MERGED,
+    MOVED,
+    NOTES,
+    NOTES_V1,
+    QUESTION,
+    README_LINE,
+    RENAMED,
+    TEAM_LINE,
+    TEAM_OWNED,
+    V1,
+    V2,
+    edited_project_at_v1,
+    release_v2,
+    renamed_in_v2,
+)
 
 from mlcrew.copier_yml import TemplateConfig
 from mlcrew.template import BUNDLE_ENV_VAR, CANONICAL_URL, build_bundle
@@ -451,3 +468,18 @@ def test_a_file_the_team_edited_and_the_release_removes_is_named_with_its_restor
     assert "your changes to docs/logging.md" not in out  # untouched by the team: just removed
     assert "removed  docs/logging.md" in out
     assert ours.strip() in git(project, "show", f"{head}:docs/testing.md")
+
+
+@pytest.mark.parametrize("team_owned", [False, True], ids=["standard-file", "team-owned"])
+def test_a_renamed_file_keeps_the_teams_edits_and_a_team_owned_one_keeps_its_text(
+    tmp_path: Path, team_owned: bool
+) -> None:
+    """A standard file merges three ways at its new path; one the team owns there (`_skip_if_exists`)
+    follows the rename and stays exactly as the team wrote it, as copier leaves every team-owned file."""
+    template = renamed_in_v2(tmp_path / "template", team_owned=team_owned)
+    project = edited_project_at_v1(template, tmp_path / "project")
+    assert mlcrew("update", project, "--defaults", "--trust") == 0
+    assert not (project / NOTES).exists()
+    assert (project / MOVED).read_text() == (NOTES_V1 + TEAM_LINE if team_owned else MERGED)
+    assert files_with_markers(project) == set()
+    assert not [name for name in files_of(project) if name.endswith(".rej")]
