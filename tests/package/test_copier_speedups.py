@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import copier
 import jinja2
 import pytest
 from copier._main import Worker
 from helpers import commit_all, git, mlcrew, tiny_template
-from releases import MERGED, MOVED, NOTES, edited_project_at_v1, renamed_in_v2
+from releases import GUIDE_V2, MERGED, MOVED, NOTES, edited_project_at_v1, renamed_in_v2
 
 from mlcrew import copier_calls, copier_speedups
 
@@ -92,24 +93,32 @@ def test_each_jinja_string_compiles_once_per_environment_and_renders_its_values(
     assert jinja2.Environment.from_string is original
 
 
+@pytest.fixture
+def mlcrew_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The revisions mlcrew renders itself during the test (each render still made, in order)."""
+    rendered: list[str] = []
+    render = copier_calls.render
+
+    def recorded(src: Any, ref: str, *args: Any, **kwargs: Any) -> Path:
+        rendered.append(ref)
+        return render(src, ref, *args, **kwargs)
+
+    monkeypatch.setattr(copier_calls, "render", recorded)
+    return rendered
+
+
 def assert_merged(project: Path) -> None:
     """The rename followed, the template's edit and the team's line both there, no conflict."""
     assert not (project / NOTES).exists()
     assert (project / MOVED).read_text() == MERGED
 
 
-def test_an_update_across_a_rename_merges_from_copiers_own_renders(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_update_across_a_rename_merges_from_copiers_own_renders(tmp_path: Path, mlcrew_renders: list[str]) -> None:
     """No render of mlcrew's own: the old and new template files are kept from copier's scratch renders."""
     project = edited_project_at_v1(renamed_in_v2(tmp_path / "template"), tmp_path / "project")
-
-    def no_render(*args: object, **kwargs: object) -> Path:
-        raise AssertionError("mlcrew rendered the template itself")
-
-    monkeypatch.setattr("mlcrew.copier_calls.render", no_render)
     assert mlcrew("update", project, "--defaults", "--trust") == 0
     assert_merged(project)
+    assert mlcrew_renders == []
     run_copy = Worker.run_copy
     with copier_speedups.renders_kept(project, {"v1.0.0": [NOTES]}, tmp_path / "kept"):
         assert Worker.run_copy is not run_copy
@@ -126,11 +135,11 @@ def test_only_scratch_renders_are_kept_never_the_render_into_the_project(tmp_pat
         copier.run_copy(str(template), project, defaults=True, quiet=True, vcs_ref="v2.0.0", skip_if_exists=[MOVED])
         assert kept == {}
         copier.run_copy(str(template), tmp_path / "scratch", defaults=True, quiet=True, vcs_ref="v2.0.0")
-    assert (kept["v2.0.0"] / MOVED).read_text() == "# tiny, v2\n\nline one\nline two\nline three\nline four\n"
+    assert (kept["v2.0.0"] / MOVED).read_text() == GUIDE_V2
 
 
 def test_when_copier_changes_its_renders_mlcrew_renders_the_renamed_files_itself(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mlcrew_renders: list[str]
 ) -> None:
     project = edited_project_at_v1(renamed_in_v2(tmp_path / "template"), tmp_path / "project")
     original = Worker.run_copy
@@ -140,27 +149,17 @@ def test_when_copier_changes_its_renders_mlcrew_renders_the_renamed_files_itself
         original(self)
 
     monkeypatch.setattr(Worker, "run_copy", reshaped)
-    rendered = []
-    render = copier_calls.render
-    monkeypatch.setattr(
-        "mlcrew.copier_calls.render", lambda *args, **kwargs: rendered.append(args[1]) or render(*args, **kwargs)
-    )
     assert mlcrew("update", project, "--defaults", "--trust") == 0
     assert_merged(project)
-    assert rendered == ["v1.0.0", "v2.0.0"]
+    assert mlcrew_renders == ["v1.0.0", "v2.0.0"]
     assert Worker.run_copy is reshaped
 
 
 def test_when_copiers_render_lacks_a_renamed_file_mlcrew_renders_it_itself(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, mlcrew_renders: list[str]
 ) -> None:
     """Copier renders the old version with the new version's excludes: the file is not there to keep."""
     project = edited_project_at_v1(renamed_in_v2(tmp_path / "template", exclude_old_path=True), tmp_path / "project")
-    rendered = []
-    render = copier_calls.render
-    monkeypatch.setattr(
-        "mlcrew.copier_calls.render", lambda *args, **kwargs: rendered.append(args[1]) or render(*args, **kwargs)
-    )
     assert mlcrew("update", project, "--defaults", "--trust") == 0
     assert_merged(project)
-    assert rendered == ["v1.0.0"]  # the new file was kept from copier's render, the old one rendered
+    assert mlcrew_renders == ["v1.0.0"]  # the new file was kept from copier's render, the old one rendered

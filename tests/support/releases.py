@@ -78,17 +78,17 @@ _migrations:
     )
     first = text.index("\n## ") + 1  # newest first
     changelog.write_text(text[:first] + section + text[first:])
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", f"Release {tag}")
-    git(repo, "tag", tag)
+    commit_all(repo, f"Release {tag}", tag=tag)
     return repo
 
 
 NOTES, MOVED = "notes.md", "guide.md"
 """The tiny template's renamed file, as (old, new)."""
-NOTES_V1 = "# tiny\n\nline one\nline two\nline three\nline four\n"
+_BODY = "line one\nline two\nline three\nline four\n"
+NOTES_V1, GUIDE_V2 = "# tiny\n\n" + _BODY, "# tiny, v2\n\n" + _BODY
+"""The renamed file as each release renders it (v2 edits the first line)."""
 TEAM_LINE = "Our own line, at the end.\n"
-MERGED = "# tiny, v2\n\nline one\nline two\nline three\nline four\n" + TEAM_LINE
+MERGED = GUIDE_V2 + TEAM_LINE
 """guide.md after the update: v2's edit of the first line and the team's line at the end."""
 
 
@@ -98,10 +98,9 @@ def renamed_in_v2(repo: Path, *, team_owned: bool = False, exclude_old_path: boo
     `team_owned`: v2 also hands guide.md to the team (`_skip_if_exists`). `exclude_old_path`: v2 also
     excludes the old path, which copier applies to its render of v1 as well (that render lacks the file).
     """
-    body = "line one\nline two\nline three\nline four\n"
-    tiny_template(repo, "name:\n  type: str\n  default: tiny\n", {f"{NOTES}.jinja": "# {{ name }}\n\n" + body})
+    tiny_template(repo, "name:\n  type: str\n  default: tiny\n", {f"{NOTES}.jinja": "# {{ name }}\n\n" + _BODY})
     (repo / "template" / f"{NOTES}.jinja").rename(repo / "template" / f"{MOVED}.jinja")
-    (repo / "template" / f"{MOVED}.jinja").write_text("# {{ name }}, v2\n\n" + body)
+    (repo / "template" / f"{MOVED}.jinja").write_text("# {{ name }}, v2\n\n" + _BODY)
     (repo / "copier.yml").write_text(
         (repo / "copier.yml").read_text()
         + (f"_skip_if_exists: [{MOVED}]\n" if team_owned else "")
@@ -120,7 +119,6 @@ def edited_project_at_v1(template: Path, dest: Path) -> Path:
     import copier  # only these tests need it here (benchmarks/run.py imports this module too)
 
     copier.run_copy(str(template), dest, defaults=True, quiet=True, vcs_ref="v1.0.0")
-    git(dest, "init", "--quiet", "--initial-branch=main")
     commit_all(dest, "generated")
     (dest / NOTES).write_text((dest / NOTES).read_text() + TEAM_LINE)
     commit_all(dest, "our line")
