@@ -332,8 +332,10 @@ class Bench:
             return
         project = projects[0]
         answers = (project / ".copier-answers.yml").read_text(encoding="utf-8")
-        package = re.search(r"^package_name:\s*['\"]?(\w+)", answers, re.MULTILINE)
-        python = [str(project / ".venv" / "bin" / "python"), "-m", package.group(1) if package else "?"]
+        found = re.search(r"^package_name:\s*['\"]?(\w+)", answers, re.MULTILINE)
+        package = found.group(1) if found else "?"
+        interpreter = str(project / ".venv" / "bin" / "python")
+        python = [interpreter, "-m", package]
         url = f"http://127.0.0.1:{(port := free_port())}/health"
         subjects = [
             Subject("green.suite_warm", lambda: [Cmd(["uv", "run", "pytest", "-q"], project, OWN_BYTECODE)]),
@@ -344,7 +346,7 @@ class Bench:
             subjects.append(Subject("green.api_ready", lambda: [serve]))
         else:
             self.skip("green", "green.api_ready", self.labels["green.api_ready"][0], "the default project has no API")
-        imports = Cmd([python[0], "-c", IMPORT_EVERYTHING.format(package=python[2])], project, OWN_BYTECODE)
+        imports = Cmd([interpreter, "-c", IMPORT_EVERYTHING.format(package=package)], project, OWN_BYTECODE)
         unit = Cmd(["uv", "run", "pytest", "-q", "-m", "unit"], project, OWN_BYTECODE)
         subjects += [
             Subject("green.unit_warm", lambda: [unit]),

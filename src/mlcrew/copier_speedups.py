@@ -9,7 +9,6 @@ Profiled on mlcrew's template (benchmarks/breakdown.py; docs/performance.md):
   again for every file and every question: ~900 compiles per render. A compiled template does not
   depend on the values it is later rendered with, so each string is compiled once per environment.
 
-
 A third keeps files from the scratch renders copier's update makes anyway (`renders_kept`), so the
 merge of renamed files (update.py) needs no render of its own: two fewer template renders per update
 that crosses a rename.

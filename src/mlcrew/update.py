@@ -113,11 +113,11 @@ def make_plan(project: Project, vcs_ref: str | None, echo: Echo) -> Plan | str:
 
 def apply(plan: Plan, data: dict[str, Any], *, defaults: bool, conflict: copier_calls.Conflict, trust: bool) -> None:
     """Run copier's update in the plan's project, then merge the files the release renamed."""
-    project = plan.project
-    before = {old: git.run("show", f"HEAD:./{old}", cwd=project.path, check=False) for old, _ in plan.moves}
-    wanted = {project.commit: [old for old, _ in plan.moves], plan.target: [new for _, new in plan.moves]}
+    project, moves = plan.project, plan.merged_moves
+    before = {old: git.run("show", f"HEAD:./{old}", cwd=project.path, check=False) for old, _ in moves}
+    wanted = {project.commit: [old for old, _ in moves], plan.target: [new for _, new in moves]} if moves else {}
     with tempfile.TemporaryDirectory(prefix="mlcrew-moves-") as tmp:
-        with copier_speedups.renders_kept(project.path, wanted if plan.moves else {}, Path(tmp)) as kept:
+        with copier_speedups.renders_kept(project.path, wanted, Path(tmp)) as kept:
             copier_calls.update(
                 plan.src,
                 project.path,
@@ -127,7 +127,7 @@ def apply(plan: Plan, data: dict[str, Any], *, defaults: bool, conflict: copier_
                 conflict=conflict,
                 trust=trust,
             )
-        if plan.moves:
+        if moves:
             ours = {old: result.stdout for old, result in before.items() if result.returncode == 0}
             merge_renamed(plan, ours, conflict, kept, Path(tmp))
 
@@ -141,24 +141,20 @@ def merge_renamed(
     with the project (new path) as a deletion plus an addition, so every team edit in the file comes
     back as a conflict, even when the template did not change it. Merging the three versions
     ourselves keeps the team's edits and conflicts only where both sides changed the same lines.
-    A file the team owns at its new path (`_skip_if_exists`) is moved and left as the team wrote it,
-    as copier leaves every team-owned file.
-    The old and new template files come from copier's own scratch renders (`kept`, by revision);
-    only when those were not kept does mlcrew render the renamed files itself.
+    Team-owned files are not merged (`Plan.merged_moves`). The old and new template files come from
+    copier's own scratch renders (`kept`, by revision); only when those were not kept does mlcrew
+    render the renamed files itself.
     """
-    project = plan.project
-    olds, news = [old for old, _ in plan.moves], [new for _, new in plan.moves]  # only these are rendered
+    project, moves = plan.project, plan.merged_moves
+    olds, news = [old for old, _ in moves], [new for _, new in moves]  # only these are rendered
     old_render = kept.get(project.commit) or copier_calls.render(
         plan.src, project.commit, project.data, tmp / "old", only=olds
     )
     new_render = kept.get(plan.target) or copier_calls.render(
         plan.src, plan.target, update_report.recorded_data(project.path), tmp / "new", only=news
     )
-    team_owned = plan.config.team_owned()
-    for old, new in plan.moves:
+    for old, new in moves:
         base, theirs, target = old_render / old, new_render / new, project.path / new
-        if team_owned(new):  # `_skip_if_exists`: the team's file follows the rename and keeps its text
-            continue
         if old not in ours or not base.is_file() or not theirs.is_file() or not target.exists():
             continue
         mine = tmp / "ours"

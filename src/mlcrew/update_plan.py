@@ -33,3 +33,10 @@ class Plan:
     """Every unsafe feature is a `git mv` of a renamed file (safe to rehearse in a scratch clone)."""
     new_questions: list[str] = field(default_factory=list)
     """Questions the target asks that the project has no answer for yet."""
+
+    @property
+    def merged_moves(self) -> list[tuple[str, str]]:
+        """The moves mlcrew merges three ways: all but a file the team owns at its new path
+        (`_skip_if_exists`), which follows the rename and keeps its text, as copier leaves it."""
+        team_owned = self.config.team_owned()
+        return [(old, new) for old, new in self.moves if not team_owned(new)]
