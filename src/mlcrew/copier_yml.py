@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 import yaml
@@ -53,10 +54,23 @@ class Migration:
 
     @property
     def move(self) -> tuple[str, str] | None:
-        """(old, new) for a `git mv [-k] OLD NEW` migration, the only kind this template uses."""
+        """(old, new) for a `git mv [-k] OLD NEW` migration, the only kind this template uses.
+
+        mlcrew reads and writes both paths in the project (update.py merges the renamed file), so a
+        path that could leave it (absolute, `..`, a backslash) or that git reads as pathspec magic
+        (`:`) makes the migration no rename of mlcrew's: copier still runs it, mlcrew merges nothing.
+        """
         words = self.command.split() if isinstance(self.command, str) else list(self.command)
         words = [word for word in words if not word.startswith("-")]
-        return (words[2], words[3]) if words[:2] == ["git", "mv"] and len(words) == 4 else None
+        if words[:2] != ["git", "mv"] or len(words) != 4 or not all(map(_inside_project, words[2:])):
+            return None
+        return words[2], words[3]
+
+
+def _inside_project(path: str) -> bool:
+    """A relative POSIX path that stays inside the folder it is relative to."""
+    parts = PurePosixPath(path).parts
+    return bool(parts) and not path.startswith(("/", ":")) and "\\" not in path and ".." not in parts
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from releases import (
     renamed_in_v2,
 )
 
-from mlcrew.copier_yml import TemplateConfig
+from mlcrew.copier_yml import Migration, TemplateConfig
 from mlcrew.template import BUNDLE_ENV_VAR, CANONICAL_URL, build_bundle
 from mlcrew.update_report import restore_command
 
@@ -483,3 +483,20 @@ def test_a_renamed_file_keeps_the_teams_edits_and_a_team_owned_one_keeps_its_tex
     assert (project / MOVED).read_text() == (NOTES_V1 + TEAM_LINE if team_owned else MERGED)
     assert files_with_markers(project) == set()
     assert not [name for name in files_of(project) if name.endswith(".rej")]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git mv -k notes.md ../outside.md",
+        "git mv -k /etc/hosts notes.md",
+        "git mv -k notes.md docs/../../outside.md",
+        "git mv -k notes.md :(top)outside.md",
+        "git mv -k notes.md ..\\outside.md",
+    ],
+)
+def test_a_migration_moving_a_file_out_of_the_project_is_no_rename_mlcrew_merges(command: str) -> None:
+    """mlcrew reads and writes both paths of a rename: a template's path must stay inside the project."""
+    assert Migration(command, when="{{ _stage == 'before' }}").move is None
+    inside = Migration(["git", "mv", "-k", "tests/conftest.py", "tests/fixtures_shared.py"])
+    assert inside.move == ("tests/conftest.py", "tests/fixtures_shared.py")
